@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * limits.h - every cap on work or memory driven by image data, in one place.
+ *
+ * Each number says why it is that number. A cap that is reached is an error (KB_ERR_LIMIT)
+ * naming the cap, never a silent truncation of evidence.
+ */
+#ifndef KB_UTIL_LIMITS_H
+#define KB_UTIL_LIMITS_H
+
+/* Image and volume layers */
+/* MBR with extended chains or GPT: 128 is GPT's default entry count. */
+#define KB_MAX_PARTITIONS 128
+/* More than a handful of Windows directories on one volume is a hostile or absurd image. */
+#define KB_MAX_WINDOWS_INSTALLS 8
+
+/* File system layer */
+/* Longest path kbprobe builds or accepts (bytes of UTF-8); Win32 MAX_PATH is 260 UTF-16 units. */
+#define KB_MAX_PATH_BYTES 1024
+/* Components in a looked-up path: system32\inetsrv\x.dll is 4 deep under the Windows dir. */
+#define KB_MAX_PATH_COMPONENTS 32
+/* Largest file read whole into memory: IIS 6 and core OS DLLs are under 4 MiB; 64 MiB leaves
+ * room for odd builds and stops a forged size from exhausting memory. */
+#define KB_MAX_FILE_BYTES (64u * 1024u * 1024u)
+/* Entries accepted when listing one directory (inetsrv holds ~200; system32 ~3,000 on a
+ * real 2003 server, tens of thousands on a long-lived one). */
+#define KB_MAX_DIR_ENTRIES 200000
+
+/* PE layer (Microsoft PE/COFF specification) */
+/* The Windows loader refuses more than 96 sections. */
+#define KB_MAX_PE_SECTIONS 96
+/* Resource tree is type/name/language: 3 levels; anything deeper is refused. */
+#define KB_MAX_RESOURCE_DEPTH 3
+/* Entries visited in the whole resource tree of one file. */
+#define KB_MAX_RESOURCE_ENTRIES 4096
+/* Nesting of VS_VERSIONINFO blocks: root/StringFileInfo/table/string is 4. */
+#define KB_MAX_VERSION_DEPTH 8
+/* Strings kept from one StringFileInfo table. */
+#define KB_MAX_VERSION_STRINGS 64
+/* Imported DLLs per file (w3core.dll imports from ~15). */
+#define KB_MAX_IMPORT_DLLS 512
+/* Names imported from one DLL (w3core.dll takes 219 from IISUTIL.DLL). */
+#define KB_MAX_IMPORTS_PER_DLL 16384
+/* Exported names of one file (SP2 iisutil.dll has 1,056). */
+#define KB_MAX_EXPORTS 65536
+/* Longest import or export name kept (C++ decorated names run to a few hundred bytes). */
+#define KB_MAX_SYMBOL_BYTES 1024
+
+/* Hive layer */
+/* Largest hive opened: 2003 SOFTWARE hives are tens of MiB; 1 GiB stops forged sizes. */
+#define KB_MAX_HIVE_BYTES (1024ull * 1024u * 1024u)
+/* Sub-keys visited under one key when enumerating (Updates, HotFix, Uninstall). */
+#define KB_MAX_SUBKEYS 100000
+/* Installed updates kept per installation. */
+#define KB_MAX_UPDATES 20000
+
+/* Facts and verdict */
+/* PE files read from one inetsrv directory. */
+#define KB_MAX_INETSRV_FILES 1024
+/* Unresolved import names quoted in a verdict. */
+#define KB_MAX_REPORTED_UNRESOLVED 32
+
+#endif

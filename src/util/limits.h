@@ -53,6 +53,15 @@
 #define KB_MAX_SUBKEYS 100000
 /* Installed updates kept per installation. */
 #define KB_MAX_UPDATES 20000
+/* Bytes of one value's data read for a string (REG_SZ descriptions and paths are under 1 KiB;
+ * libregf copies the data into memory, so a forged size must not exhaust it). */
+#define KB_MAX_HIVE_VALUE_BYTES (1024u * 1024u)
+/* Values scanned in one key when looking for its default (unnamed) value. */
+#define KB_MAX_HIVE_VALUES 100000
+/* Keys visited by one walk of the update records (Updates\product\SP\id, HotFix, Uninstall):
+ * a 2003 server with every update has a few thousand; this stops a forged hive from making
+ * KB_MAX_SUBKEYS x KB_MAX_SUBKEYS visits. */
+#define KB_MAX_HIVE_KEYS_VISITED 1000000
 
 /* Facts and verdict */
 /* PE files read from one inetsrv directory. */

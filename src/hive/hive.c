@@ -62,6 +62,37 @@ static void tidy_library_message(char *message)
         message[--len] = '\0';
 }
 
+/* "cause.\n...\nouter." -> "outer: cause" (or the one line when there is one). */
+static void join_trace_ends(char *trace, char *out, size_t out_size)
+{
+    char *first_end, *last;
+    size_t len = strnlen(trace, 2048);
+
+    out[0] = '\0';
+    while (len > 0 && (trace[len - 1] == '\n' || trace[len - 1] == '\r'))
+        trace[--len] = '\0';
+    if (len == 0)
+        return;
+    first_end = strchr(trace, '\n');
+    if (first_end == NULL) {
+        kb_strlcpy(out, trace, out_size);
+        return;
+    }
+    *first_end = '\0';
+    last = strrchr(first_end + 1, '\n');
+    last = last != NULL ? last + 1 : first_end + 1;
+    /* drop the full stop of the outer message before joining */
+    len = strlen(last);
+    if (len > 0 && last[len - 1] == '.')
+        last[len - 1] = '\0';
+    kb_strlcpy(out, last, out_size);
+    len = strlen(out);
+    if (out_size - len > 2) {
+        memcpy(out + len, ": ", 3);
+        kb_strlcpy(out + len + 2, trace, out_size - len - 2);
+    }
+}
+
 static const char *value_type_name(uint32_t type)
 {
     switch (type) {
@@ -100,9 +131,15 @@ kb_status kb_hive_fail(kb_hive *hive, kb_error *err, libregf_error_t **lib_error
 
     library[0] = '\0';
     if (lib_error != NULL && *lib_error != NULL) {
-        if (libregf_error_sprint(*lib_error, library, sizeof(library)) < 0)
-            library[0] = '\0';
+        char trace[2048];
+
+        /* The backtrace runs from the cause ("..._read_data: mismatch in file header
+         * checksum") up to the call we made ("libregf_file_open_file_io_handle: unable to
+         * read from file handle"): keep both ends. */
+        if (libregf_error_backtrace_sprint(*lib_error, trace, sizeof(trace)) < 0)
+            trace[0] = '\0';
         libregf_error_free(lib_error);
+        join_trace_ends(trace, library, sizeof(library));
     }
     tidy_library_message(library);
 
@@ -318,6 +355,197 @@ static ssize_t io_write(intptr_t *io_handle, const uint8_t *buffer, size_t size,
  * Open and close
  * ------------------------------------------------------------------------------------- */
 
+/*
+ * The index-root check.
+ *
+ * libregf 20201007 reads a key's sub-key list as soon as the key object is made, and follows
+ * an index root ("ri": a list of sub-key lists) by recursion without a depth limit
+ * (libregf_key_item_read_sub_keys_list). An "ri" whose entry is itself, or a chain of them,
+ * recurses until the stack overflows - a crash on a forged hive (found by
+ * test_kb_hive_open_memory_index_root_loop). Windows never puts an index root inside another
+ * (regf notes: "an index root can't point to another index root"), so refusing any "ri" cell
+ * with an entry that points at an "ri" cell removes the recursion without losing real hives.
+ *
+ * libregf only resolves offsets that are cell starts found by walking each hbin's cells from
+ * its header (an offset inside a cell is "unable to retrieve hive bin cell"), so walking the
+ * same way sees every "ri" libregf could reach. Anything this walk cannot follow is refused.
+ * It is one sequential pass over the hive through the source (windowed, no copy).
+ *
+ * Layout (regf notes): hbin header 32 bytes - "hbin" +0, offset +4, size +8; cells follow:
+ * int32 size (negative when allocated, includes itself) +0, data +4. "ri" data: signature +0,
+ * uint16 count +2, uint32 list offsets +4 (relative to the first hbin at file offset 0x1000).
+ */
+
+#define SCAN_WINDOW_BYTES (64u * 1024u)
+#define HBIN_HEADER_BYTES 32u
+#define FIRST_HBIN_OFFSET 0x1000u
+
+typedef struct scan_window {
+    kb_hive *hive;
+    uint8_t *buffer;
+    uint64_t start;
+    size_t length;
+} scan_window;
+
+static kb_status read_exact(kb_hive *hive, uint64_t off, uint8_t *buf, size_t len,
+                            size_t *done, kb_error *err)
+{
+    *done = 0;
+    while (*done < len) {
+        size_t got = 0;
+        kb_status status = hive->source.read_at(hive->source.ctx, off + *done, buf + *done,
+                                                len - *done, &got, err);
+
+        if (status != KB_OK) {
+            kb_error_prefix(err, "checking hive structure: %s", hive->name);
+            return status;
+        }
+        if (got == 0 || got > len - *done)
+            break;
+        *done += got;
+    }
+    return KB_OK;
+}
+
+/* Points *out at [off, off+len) of the hive (len <= SCAN_WINDOW_BYTES), refilling the window
+ * when needed. KB_ERR_CORRUPT when the hive ends first. */
+static kb_status window_get(scan_window *w, uint64_t off, size_t len, kb_span *out,
+                            kb_error *err)
+{
+    size_t done = 0;
+    kb_status status;
+
+    if (off < w->start || off - w->start > w->length || len > w->length - (off - w->start)) {
+        status = read_exact(w->hive, off, w->buffer, SCAN_WINDOW_BYTES, &done, err);
+        if (status != KB_OK)
+            return status;
+        w->start = off;
+        w->length = done;
+        if (len > done)
+            return kb_error_set(err, KB_ERR_CORRUPT, "checking hive structure: %s: %zu bytes "
+                                "at offset 0x%llx run past the end of the hive", w->hive->name,
+                                len, (unsigned long long)off);
+    }
+    *out = kb_span_make(w->buffer + (off - w->start), len);
+    return KB_OK;
+}
+
+static kb_status check_index_root(scan_window *w, uint64_t cell, uint64_t cell_size,
+                                  size_t *entries_checked, kb_error *err)
+{
+    kb_hive *hive = w->hive;
+    kb_span span;
+    uint16_t count = 0;
+    kb_status status;
+
+    status = window_get(w, cell, 8, &span, err);
+    if (status != KB_OK)
+        return status;
+    kb_span_le16(&span, 6, &count);
+    /* size field 4 + signature 2 + count 2 + 4 per entry must fit the cell */
+    if ((uint64_t)count * 4u > cell_size - 8)
+        return kb_error_set(err, KB_ERR_CORRUPT, "checking hive structure: %s: index root at "
+                            "offset 0x%llx claims %u entries, more than its cell holds",
+                            hive->name, (unsigned long long)cell, (unsigned)count);
+    if (count > KB_MAX_HIVE_INDEX_ROOT_ENTRIES - *entries_checked)
+        return kb_error_set(err, KB_ERR_LIMIT, "checking hive structure: %s: more than "
+                            "KB_MAX_HIVE_INDEX_ROOT_ENTRIES (%d) index root entries", hive->name,
+                            KB_MAX_HIVE_INDEX_ROOT_ENTRIES);
+    *entries_checked += count;
+    for (uint16_t i = 0; i < count; i++) {
+        uint8_t target[6];
+        uint32_t entry = 0;
+        uint64_t where;
+        size_t done = 0;
+
+        status = window_get(w, cell + 8 + 4u * i, 4, &span, err);
+        if (status != KB_OK)
+            return status;
+        kb_span_le32(&span, 0, &entry);
+        where = FIRST_HBIN_OFFSET + (uint64_t)entry;
+        if (where >= hive->source.size || hive->source.size - where < sizeof(target))
+            continue; /* libregf reports an offset outside the hive itself */
+        status = read_exact(hive, where, target, sizeof(target), &done, err);
+        if (status != KB_OK)
+            return status;
+        if (done == sizeof(target) && target[4] == 'r' && target[5] == 'i')
+            return kb_error_set(err, KB_ERR_CORRUPT, "checking hive structure: %s: index root "
+                                "at offset 0x%llx points at another index root at 0x%llx "
+                                "(a sub-key list loop); refused", hive->name,
+                                (unsigned long long)cell, (unsigned long long)where);
+    }
+    return KB_OK;
+}
+
+static kb_status check_index_roots(kb_hive *hive, kb_error *err)
+{
+    scan_window w = {hive, NULL, 0, 0};
+    uint64_t size = hive->source.size, bin = FIRST_HBIN_OFFSET;
+    size_t entries_checked = 0;
+    kb_status status = KB_OK;
+
+    w.buffer = malloc(SCAN_WINDOW_BYTES);
+    if (w.buffer == NULL)
+        return kb_error_set(err, KB_ERR_NOMEM, "checking hive structure: %s: out of memory",
+                            hive->name);
+    /* Each hbin advances by its size (at least a header), each cell by its size (at least
+     * its size field): both loops make progress. */
+    while (bin < size && size - bin >= HBIN_HEADER_BYTES) {
+        kb_span span;
+        uint32_t bin_size = 0;
+        uint64_t cell, bin_end;
+
+        status = window_get(&w, bin, HBIN_HEADER_BYTES, &span, err);
+        if (status != KB_OK)
+            goto out;
+        if (memcmp(span.data, "hbin", 4) != 0)
+            break; /* the end of the hbins; libregf judges what follows */
+        kb_span_le32(&span, 8, &bin_size);
+        if (bin_size < HBIN_HEADER_BYTES || bin_size > size - bin) {
+            status = kb_error_set(err, KB_ERR_CORRUPT, "checking hive structure: %s: hbin at "
+                                  "offset 0x%llx has size 0x%x, past the end of the hive",
+                                  hive->name, (unsigned long long)bin, (unsigned)bin_size);
+            goto out;
+        }
+        bin_end = bin + bin_size;
+        cell = bin + HBIN_HEADER_BYTES;
+        while (cell < bin_end && bin_end - cell >= 4) {
+            uint32_t raw = 0;
+            uint64_t cell_size;
+
+            status = window_get(&w, cell, 4, &span, err);
+            if (status != KB_OK)
+                goto out;
+            kb_span_le32(&span, 0, &raw);
+            /* int32 size, negative when allocated; computed without overflow */
+            cell_size = (raw & 0x80000000u) != 0 ? (uint64_t)(~raw) + 1 : raw;
+            if (cell_size < 4 || cell_size > bin_end - cell) {
+                status = kb_error_set(err, KB_ERR_CORRUPT, "checking hive structure: %s: cell "
+                                      "at offset 0x%llx has size %llu, outside its hbin",
+                                      hive->name, (unsigned long long)cell,
+                                      (unsigned long long)cell_size);
+                goto out;
+            }
+            if (cell_size >= 8) {
+                status = window_get(&w, cell + 4, 2, &span, err);
+                if (status != KB_OK)
+                    goto out;
+                if (span.data[0] == 'r' && span.data[1] == 'i') {
+                    status = check_index_root(&w, cell, cell_size, &entries_checked, err);
+                    if (status != KB_OK)
+                        goto out;
+                }
+            }
+            cell += cell_size;
+        }
+        bin = bin_end;
+    }
+    status = KB_OK;
+out:
+    free(w.buffer);
+    return status;
+}
+
 void kb_hive_close(kb_hive *hive)
 {
     if (hive == NULL)
@@ -396,6 +624,9 @@ kb_status kb_hive_open_source(const kb_hive_source *source, const char *name, kb
                            hive->name);
         goto out;
     }
+    status = check_index_roots(hive, err);
+    if (status != KB_OK)
+        goto out;
     if (libregf_file_initialize(&hive->regf, &regf_error) != 1) {
         kb_hive_fail(hive, err, &regf_error, "initialising libregf");
         /* libregf_file_initialize only fails for want of memory. */

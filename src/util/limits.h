@@ -25,6 +25,16 @@
 /* Entries accepted when listing one directory (inetsrv holds ~200; system32 ~3,000 on a
  * real 2003 server, tens of thousands on a long-lived one). */
 #define KB_MAX_DIR_ENTRIES 200000
+/* Depth of one directory's $I30 B-tree: 4 KiB index blocks hold ~30 names each, so a
+ * million-entry directory is 5 levels deep; 16 is absurd and stops a forged tree. */
+#define KB_MAX_INDEX_DEPTH 16
+/* Largest index block accepted: NTFS uses 4 KiB; the format allows up to 64 KiB. */
+#define KB_MAX_INDEX_BLOCK_BYTES (64u * 1024u)
+/* Largest $INDEX_ROOT read (it is resident in a 1 KiB or 4 KiB MFT record). */
+#define KB_MAX_INDEX_ROOT_BYTES (64u * 1024u)
+/* $FILE_NAME attributes examined on one file to find its long name (a file has a handful:
+ * one per hard link and namespace). */
+#define KB_MAX_FILE_NAMES 64
 
 /* PE layer (Microsoft PE/COFF specification) */
 /* The Windows loader refuses more than 96 sections. */
@@ -62,6 +72,9 @@
  * a 2003 server with every update has a few thousand; this stops a forged hive from making
  * KB_MAX_SUBKEYS x KB_MAX_SUBKEYS visits. */
 #define KB_MAX_HIVE_KEYS_VISITED 1000000
+/* Index-root ("ri") entries checked when a hive is opened (src/hive/hive.c says why they are
+ * checked): a real SOFTWARE hive has a few hundred; the cap bounds a forged hive's cost. */
+#define KB_MAX_HIVE_INDEX_ROOT_ENTRIES 1000000
 
 /* Facts and verdict */
 /* PE files read from one inetsrv directory. */

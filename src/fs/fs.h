@@ -6,7 +6,7 @@
  * descending directory indexes one component at a time (never a walk of the whole tree);
  * metadata (MFT entry, size, $STANDARD_INFORMATION times); random-access reads of a file;
  * a bounded read of a whole file into memory with its SHA-256; the listing of one directory;
- * and the Windows installations of the volume (directories holding system32\config\SOFTWARE).
+ * and the Windows installations of the volume (root directories holding system32\config).
  * Below: volume (and libtsk's fs layer). Above: the artefact parsers (pe, hive).
  *
  * Paths are UTF-8, components separated by '\' or '/', relative to the volume root (a leading
@@ -84,9 +84,11 @@ typedef int (*kb_fs_dir_cb)(void *ctx, const char *name, const kb_file_meta *met
 kb_status kb_fs_list_dir(kb_fs *fs, const char *path, kb_fs_dir_cb cb, void *ctx, kb_error *err);
 
 /*
- * Finds the Windows installations of the volume: directories in the root that hold
- * system32\config\SOFTWARE. Writes their names as spelled on disk ("\WINDOWS") to dirs, up to
- * `max` of them, and their number to *count.
+ * Finds the Windows installations of the volume: directories in the root that hold a
+ * system32\config directory (whether or not the SOFTWARE hive is in it: the caller turns a
+ * missing hive into an "unknown" verdict). Writes their paths as spelled on disk
+ * ("\WINDOWS") to dirs, up to `max` of them, and their number to *count (which may exceed
+ * max). More than KB_MAX_WINDOWS_INSTALLS is KB_ERR_LIMIT.
  */
 kb_status kb_fs_find_windows(kb_fs *fs, char (*dirs)[KB_MAX_PATH_BYTES], size_t max,
                              size_t *count, kb_error *err);

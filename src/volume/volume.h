@@ -24,14 +24,19 @@ typedef struct kb_partition {
     char scheme[8];          /* "mbr", "gpt" or "none" */
     char description[64];    /* libtsk's description ("NTFS / exFAT (0x07)", ...) */
     bool ntfs;               /* boot sector has the "NTFS    " OEM id */
+    bool beyond_image;       /* the table puts it (partly) outside the image: reported, not
+                                trusted; kb_fs_open refuses it and ntfs stays false */
 } kb_partition;
 
 typedef struct kb_volumes kb_volumes;
 
 /*
  * Reads the partition table of `image` (which must outlive the result). An image with no
- * table becomes one bare volume. Only allocated partitions are listed. The caller frees
- * *out with kb_volumes_close().
+ * table becomes one bare volume. Only allocated partitions are listed, numbered 1.. in the
+ * order libtsk gives them (by starting sector; logical partitions after the primaries before
+ * them on disk). A partition the table places outside the image is listed with beyond_image
+ * set; a DOS table whose first entries start past the end is KB_ERR_CORRUPT. Errors are
+ * prefixed with the image path. The caller frees *out with kb_volumes_close().
  */
 kb_status kb_volumes_open(kb_image *image, kb_volumes **out, kb_error *err);
 void kb_volumes_close(kb_volumes *volumes);
@@ -41,6 +46,9 @@ const kb_partition *kb_volumes_get(const kb_volumes *volumes, size_t i);
 
 /* The image these volumes belong to (its path names errors; its stats count reads). */
 const char *kb_volumes_image_path(const kb_volumes *volumes);
+
+/* The image these volumes belong to. */
+kb_image *kb_volumes_image(const kb_volumes *volumes);
 
 /* For the fs layer only: the counting libtsk image handle (a TSK_IMG_INFO *). */
 void *kb_volumes_tsk_handle(const kb_volumes *volumes);

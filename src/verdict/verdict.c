@@ -93,16 +93,20 @@ static void add_evidence(kb_verdict *v, const char *kind, const char *fact, cons
     va_end(ap);
 }
 
-static void set_summary(char *out, size_t size, const char *format, ...)
+/* snprintf through va_list: texts from the image are cut to fit on purpose, and GCC's
+ * -Wformat-truncation cannot see that (it warns about every bounded copy of a path). */
+static int format_text(char *out, size_t size, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 
-static void set_summary(char *out, size_t size, const char *format, ...)
+static int format_text(char *out, size_t size, const char *format, ...)
 {
     va_list ap;
+    int n;
 
     va_start(ap, format);
-    vsnprintf(out, size, format, ap);
+    n = vsnprintf(out, size, format, ap);
     va_end(ap);
+    return n;
 }
 
 /* The state of a fact in words, for reasons: "absent", "error: <reason>", "not read". */
@@ -110,17 +114,17 @@ static void describe_state(kb_fact_state state, const char *reason, char *out, s
 {
     switch (state) {
     case KB_FACT_PRESENT:
-        snprintf(out, size, "present");
+        format_text(out, size, "present");
         break;
     case KB_FACT_ABSENT:
-        snprintf(out, size, "absent");
+        format_text(out, size, "absent");
         break;
     case KB_FACT_ERROR:
-        snprintf(out, size, "unreadable: %s", reason[0] != '\0' ? reason : "no reason given");
+        format_text(out, size, "unreadable: %s", reason[0] != '\0' ? reason : "no reason given");
         break;
     case KB_FACT_NOT_READ:
     default:
-        snprintf(out, size, "not read");
+        format_text(out, size, "not read");
         break;
     }
 }
@@ -150,9 +154,9 @@ static void describe_version(const kb_pe_fact *pe, bool os_file, char *out, size
              KB_OK)
         branch[0] = '\0';
     if (branch[0] != '\0')
-        snprintf(out, size, "%s (%s, %s)", version, kb_sp_level_name(level), branch);
+        format_text(out, size, "%s (%s, %s)", version, kb_sp_level_name(level), branch);
     else
-        snprintf(out, size, "%s (%s)", version, kb_sp_level_name(level));
+        format_text(out, size, "%s (%s)", version, kb_sp_level_name(level));
 }
 
 static bool pe_has_version(const kb_pe_fact *pe)
@@ -181,7 +185,7 @@ static void pe_evidence(kb_verdict *v, const char *fact, const kb_pe_fact *pe, b
     if (pe->version_state == KB_FACT_PRESENT)
         describe_version(pe, os_file, version, sizeof(version));
     else
-        snprintf(version, sizeof(version), "no version (%s)",
+        format_text(version, sizeof(version), "no version (%s)",
                  kb_fact_state_name(pe->version_state));
     add_evidence(v, "file", fact, where, "%s, %llu bytes, MFT entry %llu, sha256 %s", version,
                  (unsigned long long)pe->size, (unsigned long long)pe->mft_entry,
@@ -221,7 +225,7 @@ static void update_seen_list(const kb_update_fact *u, char *out, size_t size)
     for (int i = 0; i < KB_UPDATE_WHERE_COUNT; i++) {
         if ((u->seen & (1u << i)) == 0)
             continue;
-        int n = snprintf(out + used, size - used, "%s%s", used > 0 ? ", " : "", labels[i]);
+        int n = format_text(out + used, size - used, "%s%s", used > 0 ? ", " : "", labels[i]);
         if (n < 0 || (size_t)n >= size - used)
             break;
         used += (size_t)n;
@@ -255,7 +259,7 @@ static bool decide_os_identity(const kb_install_facts *f, kb_verdict *v)
                        "Windows NT %s is not Windows Server 2003 (NT 5.2); KB973917 is for IIS "
                        "6 on Windows Server 2003 only",
                        os->current_version.value);
-            set_summary(v->summary, sizeof(v->summary),
+            format_text(v->summary, sizeof(v->summary),
                         "Not applicable: this is Windows NT %s, not Windows Server 2003 (NT 5.2).",
                         os->current_version.value);
             string_evidence(v, "os.current_version", &os->current_version);
@@ -272,7 +276,7 @@ static bool decide_os_identity(const kb_install_facts *f, kb_verdict *v)
                        "CurrentVersion is %s and kernel32.dll is not an NT 5.2 file, so this is "
                        "not Windows Server 2003",
                        state);
-            set_summary(v->summary, sizeof(v->summary),
+            format_text(v->summary, sizeof(v->summary),
                         "Not applicable: kernel32.dll %s is not from Windows Server 2003.", k32ver);
             pe_evidence(v, "os.kernel32", k32, true);
             return true;
@@ -287,7 +291,7 @@ static bool decide_os_identity(const kb_install_facts *f, kb_verdict *v)
                    "the Windows version cannot be told: CurrentVersion is %s and kernel32.dll's "
                    "version is unreadable",
                    state);
-        set_summary(v->summary, sizeof(v->summary),
+        format_text(v->summary, sizeof(v->summary),
                     "Unknown: the Windows version could not be read (CurrentVersion %s).", state);
         kb_strlcpy(v->remedy,
                    "Check the Windows version by hand (winver on the running system, or the "
@@ -305,7 +309,7 @@ static bool decide_os_identity(const kb_install_facts *f, kb_verdict *v)
                        os->current_build_number.value, os->current_build_number.where,
                        "build %s is not 3790 (Windows Server 2003)",
                        os->current_build_number.value);
-            set_summary(v->summary, sizeof(v->summary),
+            format_text(v->summary, sizeof(v->summary),
                         "Not applicable: NT 5.2 build %s is not Windows Server 2003 build 3790.",
                         os->current_build_number.value);
             string_evidence(v, "os.current_build_number", &os->current_build_number);
@@ -318,7 +322,7 @@ static bool decide_os_identity(const kb_install_facts *f, kb_verdict *v)
             v->kind = KB_VERDICT_NOT_APPLICABLE;
             add_reason(v, KB_REASON_DECISIVE, "os.kernel32", k32ver, k32where,
                        "CurrentBuildNumber is %s and kernel32.dll is not build 3790", state);
-            set_summary(v->summary, sizeof(v->summary),
+            format_text(v->summary, sizeof(v->summary),
                         "Not applicable: kernel32.dll %s is not Windows Server 2003 build 3790.",
                         k32ver);
             pe_evidence(v, "os.kernel32", k32, true);
@@ -336,7 +340,7 @@ static bool decide_os_identity(const kb_install_facts *f, kb_verdict *v)
                    "the Windows build cannot be told: CurrentBuildNumber is %s and kernel32.dll's "
                    "version is unreadable",
                    state);
-        set_summary(v->summary, sizeof(v->summary),
+        format_text(v->summary, sizeof(v->summary),
                     "Unknown: the Windows build number could not be read (CurrentBuildNumber %s).",
                     state);
         kb_strlcpy(v->remedy, "Check the Windows build by hand (winver on the running system).",
@@ -377,7 +381,7 @@ static bool decide_iis_installed(const kb_install_facts *f, kb_verdict *v)
     char value[64], state[KB_FACT_REASON_BYTES + 32], where[KB_VERDICT_WHERE_BYTES];
 
     if (major->state == KB_FACT_PRESENT)
-        snprintf(value, sizeof(value), "%u", (unsigned)major->value);
+        format_text(value, sizeof(value), "%u", (unsigned)major->value);
     else
         describe_state(major->state, major->reason, value, sizeof(value));
     kb_pe_fact_where(&iis->native.iisutil, where, sizeof(where));
@@ -390,7 +394,7 @@ static bool decide_iis_installed(const kb_install_facts *f, kb_verdict *v)
                        "whether IIS 6 is installed cannot be told: InetStp MajorVersion is %s "
                        "and the inetsrv binaries were not looked at",
                        value);
-            set_summary(v->summary, sizeof(v->summary),
+            format_text(v->summary, sizeof(v->summary),
                         "Unknown: whether IIS 6 is installed could not be read.");
             kb_strlcpy(v->remedy,
                        "Check by hand whether %windir%\\system32\\inetsrv\\iisutil.dll exists.",
@@ -407,7 +411,7 @@ static bool decide_iis_installed(const kb_install_facts *f, kb_verdict *v)
                        sizeof(state));
         add_reason(v, KB_REASON_SUPPORTING, "iis.system32.iisutil", state, where,
                    "iisutil.dll and w3core.dll are not in the inetsrv directory");
-        set_summary(v->summary, sizeof(v->summary),
+        format_text(v->summary, sizeof(v->summary),
                     "Not applicable: IIS 6 is not installed, so there is nothing for KB973917 to "
                     "patch.");
         return true;
@@ -476,7 +480,7 @@ static bool decide_os_level(const kb_install_facts *f, kb_verdict *v, os_level *
     char csd_value[KB_FACT_TEXT_BYTES + 32], core_where[KB_VERDICT_WHERE_BYTES], core_ver[160];
 
     if (csd->state == KB_FACT_PRESENT)
-        snprintf(csd_value, sizeof(csd_value), "\"%s\"", csd->value);
+        format_text(csd_value, sizeof(csd_value), "\"%s\"", csd->value);
     else
         describe_state(csd->state, csd->reason, csd_value, sizeof(csd_value));
     core_where[0] = core_ver[0] = '\0';
@@ -517,7 +521,7 @@ static bool decide_os_level(const kb_install_facts *f, kb_verdict *v, os_level *
                    "the OS service-pack level cannot be told: CSDVersion is %s and the versions "
                    "of kernel32.dll and ntdll.dll are unreadable",
                    csd_value);
-        set_summary(v->summary, sizeof(v->summary),
+        format_text(v->summary, sizeof(v->summary),
                     "Unknown: the Windows service-pack level could not be read.");
         kb_strlcpy(v->remedy, "Check the service pack by hand (winver on the running system).",
                    sizeof(v->remedy));
@@ -536,7 +540,7 @@ static bool decide_os_level(const kb_install_facts *f, kb_verdict *v, os_level *
                                                                                : core_where,
                    "the OS is at %s, below SP2; KB973917 is offered for SP2 only",
                    kb_sp_level_name(out->level));
-        set_summary(v->summary, sizeof(v->summary),
+        format_text(v->summary, sizeof(v->summary),
                     "Not applicable: Windows Server 2003 %s is below SP2, which KB973917 "
                     "requires.",
                     kb_sp_level_name(out->level));
@@ -552,7 +556,7 @@ static bool decide_os_level(const kb_install_facts *f, kb_verdict *v, os_level *
 
 static void fact_name(char *out, size_t size, const char *label, const char *what)
 {
-    snprintf(out, size, "iis.%s.%s", label, what);
+    format_text(out, size, "iis.%s.%s", label, what);
 }
 
 /* "?Copy@MULTISZ@@QAEHPBGK@Z, ..." - the listed unresolved names, joined. */
@@ -562,7 +566,7 @@ static void join_unresolved(const kb_import_fact *imp, char *out, size_t size)
 
     out[0] = '\0';
     for (uint32_t i = 0; i < imp->listed && i < KB_MAX_REPORTED_UNRESOLVED; i++) {
-        int n = snprintf(out + used, size - used, "%s%s", i > 0 ? ", " : "",
+        int n = format_text(out + used, size - used, "%s%s", i > 0 ? ", " : "",
                          imp->unresolved_names[i]);
         if (n < 0 || (size_t)n >= size - used) {
             /* cut: mark it */
@@ -573,7 +577,7 @@ static void join_unresolved(const kb_import_fact *imp, char *out, size_t size)
         used += (size_t)n;
     }
     if (imp->unresolved > imp->listed && size - used > 16)
-        snprintf(out + used, size - used, ", ... (%u more)",
+        format_text(out + used, size - used, ", ... (%u more)",
                  (unsigned)(imp->unresolved - imp->listed));
 }
 
@@ -610,7 +614,7 @@ static void note_mixed_levels(const kb_iis_dir_facts *d, const char *label, kb_v
 
         if (count[l] == 0)
             continue;
-        n = snprintf(text + used, sizeof(text) - used, "%s%s: %zu file%s (e.g. %s)",
+        n = format_text(text + used, sizeof(text) - used, "%s%s: %zu file%s (e.g. %s)",
                      used > 0 ? "; " : "", kb_sp_level_name((int)l), count[l],
                      count[l] == 1 ? "" : "s", example[l]);
         if (n < 0 || (size_t)n >= sizeof(text) - used)
@@ -662,7 +666,7 @@ static void judge_candidate(const kb_install_facts *f, const kb_iis_dir_facts *d
     }
     if (c->state != KB_FACT_PRESENT)
         return;
-    snprintf(value, sizeof(value), "%u of %u unresolved", (unsigned)c->unresolved,
+    format_text(value, sizeof(value), "%u of %u unresolved", (unsigned)c->unresolved,
              (unsigned)c->imported);
     if (c->unresolved == 0) {
         add_reason(v, KB_REASON_SUPPORTING, name, value, where,
@@ -681,7 +685,7 @@ static void judge_candidate(const kb_install_facts *f, const kb_iis_dir_facts *d
     pe_evidence(v, "candidate", &f->candidate, false);
     if (out->kind < KB_VERDICT_AT_RISK) {
         out->kind = KB_VERDICT_AT_RISK;
-        set_summary(out->summary, sizeof(out->summary),
+        format_text(out->summary, sizeof(out->summary),
                     "At risk: the candidate w3core.dll would not load here; %u of its imports "
                     "from IISUTIL.DLL are missing in %s\\iisutil.dll.",
                     (unsigned)c->unresolved, d->path);
@@ -710,7 +714,7 @@ static void judge_dir(const kb_install_facts *f, const kb_iis_dir_facts *d, cons
     /* a. unresolved imports are proof */
     if (imp->state == KB_FACT_PRESENT && imp->unresolved > 0) {
         fact_name(name, sizeof(name), label, "imports");
-        snprintf(value, sizeof(value), "%u of %u unresolved", (unsigned)imp->unresolved,
+        format_text(value, sizeof(value), "%u of %u unresolved", (unsigned)imp->unresolved,
                  (unsigned)imp->imported);
         join_unresolved(imp, names, sizeof(names));
         add_reason(v, KB_REASON_DECISIVE, name, value, w3where,
@@ -724,7 +728,7 @@ static void judge_dir(const kb_install_facts *f, const kb_iis_dir_facts *d, cons
                        version);
         }
         out->kind = KB_VERDICT_BROKEN;
-        set_summary(out->summary, sizeof(out->summary),
+        format_text(out->summary, sizeof(out->summary),
                     "Broken: w3core.dll in %s imports %u name%s from IISUTIL.DLL that "
                     "iisutil.dll does not export (%s).",
                     d->path, (unsigned)imp->unresolved, imp->unresolved == 1 ? "" : "s",
@@ -739,17 +743,17 @@ static void judge_dir(const kb_install_facts *f, const kb_iis_dir_facts *d, cons
         if (iisutil->state != KB_FACT_PRESENT)
             describe_state(iisutil->state, iisutil->reason, value, sizeof(value));
         else if (iisutil->version_state == KB_FACT_ABSENT)
-            snprintf(value, sizeof(value), "no version resource");
+            format_text(value, sizeof(value), "no version resource");
         else
             describe_state(iisutil->version_state, iisutil->version_reason, value,
                            sizeof(value));
         add_reason(v, KB_REASON_DECISIVE, name, value, where,
                    "the version of iisutil.dll, which decides the mismatch, cannot be read: %s",
                    value);
-        set_summary(out->summary, sizeof(out->summary),
+        format_text(out->summary, sizeof(out->summary),
                     "Unknown: the version of %s\\iisutil.dll could not be read (%s).", d->path,
                     value);
-        snprintf(out->remedy_hint, sizeof(out->remedy_hint),
+        format_text(out->remedy_hint, sizeof(out->remedy_hint),
                  "Check the version of %s\\iisutil.dll by hand (Properties > Version on the "
                  "running system): 6.0.3790.3959 or later is SP2 level.",
                  d->path);
@@ -762,9 +766,9 @@ static void judge_dir(const kb_install_facts *f, const kb_iis_dir_facts *d, cons
                    "iisutil.dll %s is not an IIS 6.0.3790 build, so its service-pack level "
                    "cannot be told",
                    version);
-        set_summary(out->summary, sizeof(out->summary),
+        format_text(out->summary, sizeof(out->summary),
                     "Unknown: %s\\iisutil.dll has an unexpected version (%s).", d->path, version);
-        snprintf(out->remedy_hint, sizeof(out->remedy_hint),
+        format_text(out->remedy_hint, sizeof(out->remedy_hint),
                  "Check %s\\iisutil.dll by hand: IIS 6 on Windows Server 2003 SP2 has "
                  "6.0.3790.3959 or later.",
                  d->path);
@@ -803,7 +807,7 @@ static void judge_dir(const kb_install_facts *f, const kb_iis_dir_facts *d, cons
                 bool v2 = !kb_ascii_iequal(u->id, dependent_families[fam]);
 
                 installed = true;
-                snprintf(uname, sizeof(uname), "updates.%s", u->id);
+                format_text(uname, sizeof(uname), "updates.%s", u->id);
                 update_where(u, uwhere, sizeof(uwhere));
                 update_seen_list(u, seen, sizeof(seen));
                 if (fam == 0 && !v2)
@@ -835,7 +839,7 @@ static void judge_dir(const kb_install_facts *f, const kb_iis_dir_facts *d, cons
         }
         if (installed) {
             out->kind = KB_VERDICT_BROKEN;
-            set_summary(out->summary, sizeof(out->summary),
+            format_text(out->summary, sizeof(out->summary),
                         "Broken: %s\\iisutil.dll is pre-SP2 (%s) and an update that needs SP2's "
                         "iisutil.dll (KB973917 or a dependent) is installed.",
                         d->path, version);
@@ -852,7 +856,7 @@ static void judge_dir(const kb_install_facts *f, const kb_iis_dir_facts *d, cons
                            "already broken",
                            value);
             }
-            set_summary(out->summary, sizeof(out->summary),
+            format_text(out->summary, sizeof(out->summary),
                         "At risk: %s\\iisutil.dll is pre-SP2 (%s) on SP2; installing KB973917 "
                         "(original build) would stop IIS.",
                         d->path, version);
@@ -874,29 +878,29 @@ static void judge_dir(const kb_install_facts *f, const kb_iis_dir_facts *d, cons
                (unsigned)iisutil->file_version.part[3]);
     fact_name(name, sizeof(name), label, "imports");
     if (imp->state == KB_FACT_PRESENT) {
-        snprintf(value, sizeof(value), "%u imported, 0 unresolved", (unsigned)imp->imported);
+        format_text(value, sizeof(value), "%u imported, 0 unresolved", (unsigned)imp->imported);
         add_reason(v, KB_REASON_DECISIVE, name, value, w3where,
                    "every name w3core.dll imports from IISUTIL.DLL is exported by iisutil.dll");
         out->kind = KB_VERDICT_SAFE;
-        set_summary(out->summary, sizeof(out->summary),
+        format_text(out->summary, sizeof(out->summary),
                     "Safe: %s\\iisutil.dll is at SP2 level (%s) and every import of w3core.dll "
                     "from it resolves.",
                     d->path, version);
     } else {
         if (w3core->state == KB_FACT_ABSENT)
-            snprintf(value, sizeof(value), "w3core.dll absent");
+            format_text(value, sizeof(value), "w3core.dll absent");
         else if (imp->state == KB_FACT_ERROR)
-            snprintf(value, sizeof(value), "unreadable: %s", imp->reason);
+            format_text(value, sizeof(value), "unreadable: %s", imp->reason);
         else
             describe_state(imp->state, imp->reason, value, sizeof(value));
         add_reason(v, KB_REASON_DECISIVE, name, value, w3where,
                    "whether w3core.dll's imports from IISUTIL.DLL resolve cannot be told (%s)",
                    value);
-        set_summary(out->summary, sizeof(out->summary),
+        format_text(out->summary, sizeof(out->summary),
                     "Unknown: iisutil.dll is at SP2 level but the import check of %s\\w3core.dll "
                     "could not be made (%s).",
                     d->path, value);
-        snprintf(out->remedy_hint, sizeof(out->remedy_hint),
+        format_text(out->remedy_hint, sizeof(out->remedy_hint),
                  "Check %s\\w3core.dll by hand: it should be present and at 6.0.3790.3959 or "
                  "later.",
                  d->path);
@@ -940,7 +944,7 @@ static void note_service(const kb_install_facts *f, kb_verdict *v)
         return;
     }
     if (start->state == KB_FACT_PRESENT && start->value == 4) {
-        snprintf(value, sizeof(value), "%u", (unsigned)start->value);
+        format_text(value, sizeof(value), "%u", (unsigned)start->value);
         v->flags |= KB_VERDICT_FLAG_W3SVC_DISABLED;
         add_reason(v, KB_REASON_NOTE, "iis.w3svc_start", value, start->where,
                    "the WWW service (W3SVC) is disabled: a failure would show only once it is "
@@ -971,7 +975,7 @@ kb_status kb_verdict_decide(const kb_install_facts *facts, kb_verdict *out)
                    "the SOFTWARE hive, which holds the Windows version, IIS registration and "
                    "installed updates, is %s",
                    state);
-        set_summary(out->summary, sizeof(out->summary),
+        format_text(out->summary, sizeof(out->summary),
                     "Unknown: the Windows facts could not be read (SOFTWARE hive %s).", state);
         kb_strlcpy(out->remedy,
                    "Check the image (is the SOFTWARE hive intact?) or inspect the running "
@@ -1009,7 +1013,7 @@ kb_status kb_verdict_decide(const kb_install_facts *facts, kb_verdict *out)
         add_reason(out, KB_REASON_DECISIVE, "os.service_pack", "doubtful", facts->os.csd_version.where,
                    "IIS is at SP2 level, but the OS service-pack level is doubtful (CSDVersion "
                    "and kernel32.dll/ntdll.dll disagree), so \"safe\" cannot be confirmed");
-        set_summary(out->summary, sizeof(out->summary),
+        format_text(out->summary, sizeof(out->summary),
                     "Unknown: IIS binaries are at SP2 level but CSDVersion and the core OS files "
                     "disagree about the service pack.");
         kb_strlcpy(out->remedy,

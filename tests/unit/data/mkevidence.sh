@@ -14,7 +14,7 @@
 #   gpt.raw        GPT: one NTFS partition
 #   mbr.raw.001..  mbr.raw split in 16 MiB segments
 #   mbr.vhd mbr.vhdx mbr.vmdk mbr.E01   mbr.raw in each container
-#   truncated.raw  mbr.raw cut at 20 MiB (partition 1 runs past the end)
+#   truncated.raw  mbr.raw cut at 50 MiB (logical partition 5 runs past the end)
 #   pastend.raw    MBR whose first entry starts past the end of the image
 #   random.raw     1 MiB of pseudo-random bytes
 #   zeroboot.raw   bare.raw with its boot sector zeroed
@@ -76,7 +76,7 @@ qemu-img convert -q -f raw -O vmdk mbr.raw mbr.vmdk
 ewfacquire -u -q -t mbr -f encase6 -c none -S 1GiB mbr.raw >/dev/null 2>&1
 
 cp mbr.raw truncated.raw
-truncate -s 20M truncated.raw
+truncate -s 50M truncated.raw
 truncate -s 4M pastend.raw
 sfdisk -q pastend.raw >/dev/null <<'SF'
 label: dos

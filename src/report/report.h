@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * report.h - what the pipeline produces for one image, and its writers: text for people,
+ * JSON (one document for many images) and JSON Lines (one compact object per image per line).
+ * The JSON schema is "kbprobe/scan/1", documented in docs/json-schema.md.
+ *
+ * Names and values from the image are untrusted: the text writer replaces control characters
+ * with '?' on every line it prints; the JSON writers rely on JSON escaping and replace bytes
+ * that are not valid UTF-8 with '?'.
+ */
+#ifndef KB_REPORT_H
+#define KB_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "facts/facts.h"
+#include "util/error.h"
+#include "verdict/verdict.h"
+
+/* The schema name written in every JSON document and JSON Lines object. */
+#define KB_REPORT_SCHEMA "kbprobe/scan/1"
+
+/* One Windows installation: its facts and the verdict decided from them. */
+typedef struct kb_install_result {
+    kb_install_facts facts;
+    kb_verdict verdict;
+} kb_install_result;
+
+/* One image. */
+typedef struct kb_image_result {
+    kb_image_facts image;     /* path (as given), format, size, segment count */
+    unsigned partitions_seen; /* partitions listed by the volume layer */
+    /* Set when the image could not be opened at all (then there are no installations). */
+    bool open_failed;
+    /* The error that stopped the scan, "" when none (kb_error message, with context). */
+    char error[KB_ERROR_MESSAGE_MAX];
+    /* Owned array (kb_image_result_free). */
+    kb_install_result *installations;
+    size_t installation_count;
+    /* The image's verdict (kb_image_result_finish): the worst installation's verdict, copied;
+     * not-applicable when no Windows was found; unknown when the image could not be opened. */
+    kb_verdict overall;
+    /* Index of the installation whose verdict is `overall`; SIZE_MAX when none. */
+    size_t deciding;
+} kb_image_result;
+
+/* Zeroes *result and records the image path (copied). */
+void kb_image_result_init(kb_image_result *result, const char *path);
+
+/*
+ * Appends an installation: *facts is moved into the result (its lists now belong to the
+ * result; *facts is left empty, as after kb_install_facts_init) and its verdict is decided.
+ * KB_ERR_LIMIT past KB_MAX_WINDOWS_INSTALLS, KB_ERR_NOMEM; *facts untouched on failure.
+ */
+kb_status kb_image_result_add(kb_image_result *result, kb_install_facts *facts, kb_error *err);
+
+/* Records that the image could not be opened (or the scan stopped): message is copied. */
+void kb_image_result_set_error(kb_image_result *result, bool open_failed, const char *message);
+
+/* Computes `overall` and `deciding` from the installations (call once they are all added). */
+void kb_image_result_finish(kb_image_result *result);
+
+/* Frees the installations and their facts. NULL is allowed. */
+void kb_image_result_free(kb_image_result *result);
+
+/* For kb_verdict_exit_status: whether the image opened, and its overall verdict. */
+kb_image_outcome kb_image_result_outcome(const kb_image_result *result);
+
+/* ---------------------------------------------------------------------------------------
+ * Writers
+ * ------------------------------------------------------------------------------------- */
+
+/*
+ * The text report of one image: the verdict and its one-sentence summary first, then per
+ * installation the evidence (OS, IIS, files with versions, branches and SHA-256, updates),
+ * the reasons, and the remedy. KB_ERR_IO when writing fails.
+ */
+kb_status kb_report_write_text(FILE *out, const kb_image_result *result, kb_error *err);
+
+/*
+ * The JSON object of one image (schema KB_REPORT_SCHEMA, docs/json-schema.md). The caller
+ * owns the result (json_decref). NULL only when memory runs out.
+ */
+json_t *kb_report_json(const kb_image_result *result);
+
+/* {"schema": KB_REPORT_SCHEMA, "images": [ ... ]} for `count` images, indented, ending in a
+ * newline. KB_ERR_NOMEM, KB_ERR_IO. */
+kb_status kb_report_write_json(FILE *out, const kb_image_result *results, size_t count,
+                               kb_error *err);
+
+/* One compact JSON object for one image, on exactly one line (ending in "\n"). */
+kb_status kb_report_write_jsonl(FILE *out, const kb_image_result *result, kb_error *err);
+
+#endif

@@ -66,6 +66,29 @@ static kb_status probe_partition(kb_image *image, kb_partition *part, kb_error *
     return KB_OK;
 }
 
+/*
+ * True when sector 0 is an MBR with a protective (type 0xEE) entry: a GPT disk, opened as
+ * GPT explicitly. libtsk 4.11.1's detection opens such a disk as DOS too, then drops that
+ * result as the "GPT safety" table without closing it (vs/mm_open.c), leaking it.
+ * MBR entries: 16 bytes each from 0x1BE; the type is at +4.
+ */
+static bool has_protective_mbr(kb_image *image)
+{
+    uint8_t sector[512];
+    size_t i;
+
+    if (kb_image_size(image) < sizeof(sector) ||
+        read_boot_sector(image, 0, sector, NULL) != KB_OK)
+        return false;
+    if (sector[BOOT_SIGNATURE_OFFSET] != 0x55 || sector[BOOT_SIGNATURE_OFFSET + 1] != 0xAA)
+        return false;
+    for (i = 0; i < 4; i++) {
+        if (sector[0x1BE + 16 * i + 4] == 0xEE)
+            return true;
+    }
+    return false;
+}
+
 static void check_bounds(const kb_image *image, kb_partition *part)
 {
     uint64_t size = kb_image_size(image);
@@ -205,7 +228,7 @@ kb_status kb_volumes_open(kb_image *image, kb_volumes **out, kb_error *err)
         goto out;
     }
     volumes->image = image;
-    vs = tsk_vs_open(img, 0, TSK_VS_TYPE_DETECT);
+    vs = tsk_vs_open(img, 0, has_protective_mbr(image) ? TSK_VS_TYPE_GPT : TSK_VS_TYPE_DETECT);
     if (vs == NULL) {
         tsk_errno = tsk_error_get_errno();
         /* libtsk 4.11 (vs/mm_open.c) ends detection with TSK_ERR_VS_UNKTYPE, or with no

@@ -47,7 +47,8 @@ static void check_container(const char *name, const char *format, unsigned segme
     kb_io_stats stats;
 
     kb_error_clear(&err);
-    assert_int_equal(kb_image_open(evidence_path(name), &image, &err), KB_OK);
+    if (kb_image_open(evidence_path(name), &image, &err) != KB_OK)
+        fail_msg("%s", err.message);
     assert_string_equal(kb_image_format(image), format);
     assert_int_equal(kb_image_segment_count(image), segments);
     assert_true(kb_image_size(image) >= min_size);

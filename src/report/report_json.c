@@ -90,7 +90,7 @@ static json_t *string_fact_json(const kb_fact_string *f)
 
     set(o, "state", state_json(f->state));
     set(o, "value", f->state == KB_FACT_PRESENT ? jstr(f->value) : json_null());
-    set(o, "where", jstr(f->where));
+    set(o, "where", jstr_or_null(f->where));
     set(o, "reason", f->state == KB_FACT_ERROR ? jstr(f->reason) : json_null());
     return o;
 }
@@ -101,7 +101,7 @@ static json_t *dword_fact_json(const kb_fact_dword *f)
 
     set(o, "state", state_json(f->state));
     set(o, "value", f->state == KB_FACT_PRESENT ? json_integer(f->value) : json_null());
-    set(o, "where", jstr(f->where));
+    set(o, "where", jstr_or_null(f->where));
     set(o, "reason", f->state == KB_FACT_ERROR ? jstr(f->reason) : json_null());
     return o;
 }

@@ -304,7 +304,7 @@ static void installation_lines(writer *w, const kb_install_result *ir, size_t in
         }
     }
     verdict_lines(w, &ir->verdict);
-    if (ir->verdict.remedy[0] != '\0')
+    if (count > 1 && ir->verdict.remedy[0] != '\0')
         line(w, "  Remedy: %s", ir->verdict.remedy);
 }
 
@@ -316,8 +316,6 @@ kb_status kb_report_write_text(FILE *out, const kb_image_result *result, kb_erro
     /* the verdict first, then one sentence */
     line(&w, "%s  %s", kb_verdict_kind_name(v->kind), result->image.path);
     line(&w, "  %s", v->summary);
-    if (v->remedy[0] != '\0')
-        line(&w, "  Remedy: %s", v->remedy);
     blank(&w);
     line(&w, "Image: %s (%s, %llu bytes, %u segment%s, %u partition%s)", result->image.path,
          result->image.format[0] != '\0' ? result->image.format : "unknown format",
@@ -333,6 +331,11 @@ kb_status kb_report_write_text(FILE *out, const kb_image_result *result, kb_erro
     if (result->installation_count == 0) {
         blank(&w);
         verdict_lines(&w, v);
+    }
+    /* the remedy last (the image's: that of the worst installation) */
+    if (v->remedy[0] != '\0') {
+        blank(&w);
+        line(&w, "Remedy: %s", v->remedy);
     }
     if (w.failed || ferror(out))
         return kb_error_set(err, KB_ERR_IO, "cannot write the text report");

@@ -840,7 +840,7 @@ static void judge_dir(const kb_install_facts *f, const kb_iis_dir_facts *d, cons
         if (installed) {
             out->kind = KB_VERDICT_BROKEN;
             format_text(out->summary, sizeof(out->summary),
-                        "Broken: %s\\iisutil.dll is pre-SP2 (%s) and an update that needs SP2's "
+                        "Broken: %s\\iisutil.dll is pre-SP2, %s, and an update that needs SP2's "
                         "iisutil.dll (KB973917 or a dependent) is installed.",
                         d->path, version);
             out->remedy = remedy_broken;
@@ -857,7 +857,7 @@ static void judge_dir(const kb_install_facts *f, const kb_iis_dir_facts *d, cons
                            value);
             }
             format_text(out->summary, sizeof(out->summary),
-                        "At risk: %s\\iisutil.dll is pre-SP2 (%s) on SP2; installing KB973917 "
+                        "At risk: %s\\iisutil.dll is pre-SP2, %s, on SP2; installing KB973917 "
                         "(original build) would stop IIS.",
                         d->path, version);
             out->remedy = remedy_at_risk;
@@ -883,7 +883,7 @@ static void judge_dir(const kb_install_facts *f, const kb_iis_dir_facts *d, cons
                    "every name w3core.dll imports from IISUTIL.DLL is exported by iisutil.dll");
         out->kind = KB_VERDICT_SAFE;
         format_text(out->summary, sizeof(out->summary),
-                    "Safe: %s\\iisutil.dll is at SP2 level (%s) and every import of w3core.dll "
+                    "Safe: %s\\iisutil.dll is at SP2 level, %s, and every import of w3core.dll "
                     "from it resolves.",
                     d->path, version);
     } else {

@@ -449,7 +449,7 @@ static void test_kb_report_write_text_starts_with_the_verdict(void **state)
     assert_non_null(strstr(buf, "iisutil.dll"));
     assert_non_null(strstr(buf, "6.0.3790.1830  SP1  srv03_sp1_rtm"));
     assert_non_null(strstr(buf, "sha256 9f86d081884c7d659a2feaa0c55ad015"));
-    assert_non_null(strstr(buf, "Remedy: Re-apply Windows Server 2003 SP2"));
+    assert_non_null(strstr(buf, "\nRemedy: Re-apply Windows Server 2003 SP2"));
     assert_non_null(strstr(buf, "[decisive] iis.system32.iisutil"));
     free(buf);
     free_result(r);

@@ -332,62 +332,115 @@ static kb_status path_append(char *path, const char *name, kb_error *err)
  * Finds `name` in the $I30 index of directory `dir`: the root node, then one child block per
  * level. Sets hit->result to KB_NTFS_FOUND or KB_NTFS_ABSENT.
  */
-static kb_status index_find(kb_fs *fs, TSK_FS_FILE *dir, const uint16_t *name,
-                            size_t name_units, kb_ntfs_hit *hit, kb_error *err)
+/* Reads and checks a directory's $INDEX_ROOT ($I30): *bytes (caller frees) and the size of
+ * its index blocks. */
+static kb_status load_index_root(TSK_FS_FILE *dir, uint8_t **bytes, size_t *size,
+                                 uint32_t *block_size, kb_error *err)
 {
-    uint64_t visited[KB_MAX_INDEX_DEPTH];
-    const TSK_FS_ATTR *root, *alloc = NULL;
-    uint8_t *root_bytes = NULL;
-    uint32_t indexed_type, collation, block_size;
-    uint64_t vcn_unit, off, cluster = fs->tsk->block_size;
-    uint64_t record_vcn;
-    size_t root_size, depth = 0, i;
+    const TSK_FS_ATTR *root;
+    uint32_t indexed_type, collation;
     kb_span span;
     kb_status status;
 
+    *bytes = NULL;
     root = find_attr(dir, TSK_FS_ATTR_TYPE_NTFS_IDXROOT, "$I30");
-    if (root == NULL) {
-        status = kb_error_set(err, KB_ERR_CORRUPT, "directory has no $I30 index root");
-        goto out;
-    }
+    if (root == NULL)
+        return kb_error_set(err, KB_ERR_CORRUPT, "directory has no $I30 index root");
     if (root->size < (TSK_OFF_T)(KB_NTFS_INDEX_ROOT_HEADER + 0x10) ||
-        root->size > (TSK_OFF_T)KB_MAX_INDEX_ROOT_BYTES) {
-        status = kb_error_set(err, KB_ERR_CORRUPT, "index root of %lld bytes",
-                              (long long)root->size);
-        goto out;
-    }
-    root_size = (size_t)root->size;
-    root_bytes = malloc(root_size);
-    if (root_bytes == NULL) {
-        status = kb_error_set(err, KB_ERR_NOMEM, "out of memory for an index root");
-        goto out;
-    }
-    status = read_attr_exact(root, 0, root_bytes, root_size, err);
+        root->size > (TSK_OFF_T)KB_MAX_INDEX_ROOT_BYTES)
+        return kb_error_set(err, KB_ERR_CORRUPT, "index root of %lld bytes",
+                            (long long)root->size);
+    *size = (size_t)root->size;
+    *bytes = malloc(*size);
+    if (*bytes == NULL)
+        return kb_error_set(err, KB_ERR_NOMEM, "out of memory for an index root");
+    status = read_attr_exact(root, 0, *bytes, *size, err);
     if (status != KB_OK)
         goto out;
-    span = kb_span_make(root_bytes, root_size);
+    span = kb_span_make(*bytes, *size);
     kb_span_le32(&span, ROOT_INDEXED_TYPE, &indexed_type);
     kb_span_le32(&span, ROOT_COLLATION, &collation);
-    kb_span_le32(&span, ROOT_BLOCK_SIZE, &block_size);
+    kb_span_le32(&span, ROOT_BLOCK_SIZE, block_size);
     if (indexed_type != TSK_FS_ATTR_TYPE_NTFS_FNAME || collation != COLLATION_FILE_NAME) {
         status = kb_error_set(err, KB_ERR_CORRUPT, "$I30 index of type 0x%x, collation %u",
                               indexed_type, collation);
         goto out;
     }
-    if (block_size < KB_NTFS_SECTOR || block_size > KB_MAX_INDEX_BLOCK_BYTES ||
-        (block_size & (block_size - 1)) != 0) {
-        status = kb_error_set(err, KB_ERR_CORRUPT, "index block size %u invalid", block_size);
-        goto out;
+    if (*block_size < KB_NTFS_SECTOR || *block_size > KB_MAX_INDEX_BLOCK_BYTES ||
+        (*block_size & (*block_size - 1)) != 0)
+        status = kb_error_set(err, KB_ERR_CORRUPT, "index block size %u invalid", *block_size);
+out:
+    if (status != KB_OK) {
+        free(*bytes);
+        *bytes = NULL;
     }
+    return status;
+}
+
+/* Reads the index block at `vcn` into block (block_size bytes), applies its fixups and
+ * checks that it says it is that block. *alloc is looked up on first use. */
+static kb_status load_index_block(kb_fs *fs, TSK_FS_FILE *dir, const TSK_FS_ATTR **alloc,
+                                  uint64_t vcn, uint8_t *block, uint32_t block_size,
+                                  kb_error *err)
+{
+    uint64_t cluster = fs->tsk->block_size;
+    uint64_t vcn_unit, off, record_vcn;
+    kb_span span;
+    kb_status status;
+
+    if (*alloc == NULL) {
+        *alloc = find_attr(dir, TSK_FS_ATTR_TYPE_NTFS_IDXALLOC, "$I30");
+        if (*alloc == NULL || (*alloc)->size <= 0)
+            return kb_error_set(err, KB_ERR_CORRUPT,
+                                "index points to vcn %llu but the directory has no $I30 "
+                                "index allocation", (unsigned long long)vcn);
+    }
+    /* VCNs count clusters, or 512-byte units when an index block is smaller than a cluster
+     * (as ntfs-3g's index.c reads them). */
+    vcn_unit = cluster != 0 && block_size >= cluster ? cluster : KB_NTFS_SECTOR;
+    if (vcn > UINT64_MAX / vcn_unit || (off = vcn * vcn_unit) > (uint64_t)(*alloc)->size ||
+        block_size > (uint64_t)(*alloc)->size - off)
+        return kb_error_set(err, KB_ERR_CORRUPT,
+                            "index vcn %llu outside the index allocation (%lld bytes)",
+                            (unsigned long long)vcn, (long long)(*alloc)->size);
+    status = read_attr_exact(*alloc, off, block, block_size, err);
+    if (status == KB_OK)
+        status = kb_ntfs_index_fixup(block, block_size, err);
+    if (status == KB_OK) {
+        span = kb_span_make(block, block_size);
+        kb_span_le64(&span, INDX_VCN, &record_vcn);
+        if (record_vcn != vcn)
+            status = kb_error_set(err, KB_ERR_CORRUPT, "index record says vcn %llu",
+                                  (unsigned long long)record_vcn);
+    }
+    if (status != KB_OK)
+        kb_error_prefix(err, "index block at vcn %llu", (unsigned long long)vcn);
+    return status;
+}
+
+/*
+ * Finds `name` in the $I30 index of directory `dir`: the root node, then one child block per
+ * level. Sets hit->result to KB_NTFS_FOUND or KB_NTFS_ABSENT.
+ */
+static kb_status index_find(kb_fs *fs, TSK_FS_FILE *dir, const uint16_t *name,
+                            size_t name_units, kb_ntfs_hit *hit, kb_error *err)
+{
+    uint64_t visited[KB_MAX_INDEX_DEPTH];
+    const TSK_FS_ATTR *alloc = NULL;
+    uint8_t *root_bytes = NULL;
+    uint32_t block_size = 0;
+    size_t root_size = 0, depth = 0, i;
+    kb_status status;
+
+    status = load_index_root(dir, &root_bytes, &root_size, &block_size, err);
+    if (status != KB_OK)
+        goto out;
     status = kb_ntfs_index_node_search(root_bytes, root_size, KB_NTFS_INDEX_ROOT_HEADER,
                                        fs->upcase, name, name_units, hit, err);
     if (status != KB_OK) {
         kb_error_prefix(err, "index root");
         goto out;
     }
-    /* VCNs count clusters, or 512-byte units when an index block is smaller than a cluster
-     * (as ntfs-3g's index.c reads them). */
-    vcn_unit = cluster != 0 && block_size >= cluster ? cluster : KB_NTFS_SECTOR;
     while (hit->result == KB_NTFS_DESCEND) {
         uint64_t vcn = hit->child_vcn;
 
@@ -405,35 +458,11 @@ static kb_status index_find(kb_fs *fs, TSK_FS_FILE *dir, const uint16_t *name,
             }
         }
         visited[depth++] = vcn;
-        if (alloc == NULL) {
-            alloc = find_attr(dir, TSK_FS_ATTR_TYPE_NTFS_IDXALLOC, "$I30");
-            if (alloc == NULL || alloc->size <= 0) {
-                status = kb_error_set(err, KB_ERR_CORRUPT,
-                                      "index points to vcn %llu but the directory has no "
-                                      "$I30 index allocation", (unsigned long long)vcn);
-                goto out;
-            }
-        }
-        if (vcn > UINT64_MAX / vcn_unit || (off = vcn * vcn_unit) > (uint64_t)alloc->size ||
-            block_size > (uint64_t)alloc->size - off) {
-            status = kb_error_set(err, KB_ERR_CORRUPT,
-                                  "index vcn %llu outside the index allocation (%lld bytes)",
-                                  (unsigned long long)vcn, (long long)alloc->size);
+        status = load_index_block(fs, dir, &alloc, vcn, fs->block, block_size, err);
+        if (status != KB_OK)
             goto out;
-        }
-        status = read_attr_exact(alloc, off, fs->block, block_size, err);
-        if (status == KB_OK)
-            status = kb_ntfs_index_fixup(fs->block, block_size, err);
-        if (status == KB_OK) {
-            span = kb_span_make(fs->block, block_size);
-            kb_span_le64(&span, INDX_VCN, &record_vcn);
-            if (record_vcn != vcn)
-                status = kb_error_set(err, KB_ERR_CORRUPT, "index record says vcn %llu",
-                                      (unsigned long long)record_vcn);
-        }
-        if (status == KB_OK)
-            status = kb_ntfs_index_node_search(fs->block, block_size, KB_NTFS_INDX_HEADER,
-                                               fs->upcase, name, name_units, hit, err);
+        status = kb_ntfs_index_node_search(fs->block, block_size, KB_NTFS_INDX_HEADER,
+                                           fs->upcase, name, name_units, hit, err);
         if (status != KB_OK) {
             kb_error_prefix(err, "index block at vcn %llu", (unsigned long long)vcn);
             goto out;
@@ -441,6 +470,88 @@ static kb_status index_find(kb_fs *fs, TSK_FS_FILE *dir, const uint16_t *name,
     }
 out:
     free(root_bytes);
+    return status;
+}
+
+/*
+ * Every entry of a (small) directory's $I30 B-tree, node by node (not in name order): for
+ * kb_fs_find_windows, which must not pay for libtsk's whole-MFT walk to see the root's few
+ * entries. Each block is visited once; at most KB_MAX_INDEX_WALK_BLOCKS blocks.
+ */
+typedef struct index_walk {
+    uint64_t pending[KB_MAX_INDEX_WALK_BLOCKS];
+    size_t pending_count;
+    uint64_t seen[KB_MAX_INDEX_WALK_BLOCKS];
+    size_t seen_count;
+    kb_ntfs_entry_cb cb;
+    void *ctx;
+    int stopped;
+    int overflow;
+} index_walk;
+
+static int walk_entry(void *ctx, const kb_ntfs_hit *entry)
+{
+    index_walk *walk = ctx;
+    size_t i;
+
+    if (entry->has_child) {
+        for (i = 0; i < walk->seen_count; i++) {
+            if (walk->seen[i] == entry->child_vcn)
+                break;
+        }
+        if (i == walk->seen_count) {
+            if (walk->seen_count == KB_MAX_INDEX_WALK_BLOCKS) {
+                walk->overflow = 1;
+                return 1;
+            }
+            walk->seen[walk->seen_count++] = entry->child_vcn;
+            walk->pending[walk->pending_count++] = entry->child_vcn;
+        }
+    }
+    if (entry->result != KB_NTFS_FOUND)
+        return 0;
+    walk->stopped = walk->cb(walk->ctx, entry);
+    return walk->stopped;
+}
+
+static kb_status index_walk_all(kb_fs *fs, TSK_FS_FILE *dir, kb_ntfs_entry_cb cb, void *ctx,
+                                kb_error *err)
+{
+    const TSK_FS_ATTR *alloc = NULL;
+    uint8_t *root_bytes = NULL, *block = NULL;
+    uint32_t block_size = 0;
+    size_t root_size = 0;
+    index_walk *walk;
+    kb_status status;
+
+    /* Its own block buffer: the callback may look paths up, which reuse fs->block. */
+    walk = calloc(1, sizeof(*walk));
+    block = malloc(KB_MAX_INDEX_BLOCK_BYTES);
+    if (walk == NULL || block == NULL) {
+        free(walk);
+        free(block);
+        return kb_error_set(err, KB_ERR_NOMEM, "out of memory");
+    }
+    walk->cb = cb;
+    walk->ctx = ctx;
+    status = load_index_root(dir, &root_bytes, &root_size, &block_size, err);
+    if (status == KB_OK)
+        status = kb_ntfs_index_node_entries(root_bytes, root_size, KB_NTFS_INDEX_ROOT_HEADER,
+                                            walk_entry, walk, err);
+    while (status == KB_OK && !walk->stopped && !walk->overflow && walk->pending_count > 0) {
+        uint64_t vcn = walk->pending[--walk->pending_count];
+
+        status = load_index_block(fs, dir, &alloc, vcn, block, block_size, err);
+        if (status == KB_OK)
+            status = kb_ntfs_index_node_entries(block, block_size, KB_NTFS_INDX_HEADER,
+                                                walk_entry, walk, err);
+    }
+    if (status == KB_OK && walk->overflow)
+        status = kb_error_set(err, KB_ERR_LIMIT, "index of more than %d blocks "
+                              "(KB_MAX_INDEX_WALK_BLOCKS)", KB_MAX_INDEX_WALK_BLOCKS);
+    free(root_bytes);
+    free(block);
+    free(walk);
     return status;
 }
 
@@ -891,17 +1002,27 @@ typedef struct windows_scan {
     kb_status status;
     kb_error *err;
     kb_file_meta probe;
+    char name[4 * KB_NTFS_NAME_MAX + 1];
     char path[KB_MAX_PATH_BYTES];
+    char found[KB_MAX_WINDOWS_INSTALLS][KB_MAX_PATH_BYTES];
 } windows_scan;
 
-static int windows_candidate(void *ctx, const char *name, const kb_file_meta *meta)
+static int windows_candidate(void *ctx, const kb_ntfs_hit *entry)
 {
     windows_scan *scan = ctx;
     kb_status status;
+    size_t i;
 
-    if (!meta->is_directory)
+    /* the DOS 8.3 twin of a long name is the same directory */
+    if (entry->name_space == KB_NTFS_NAMESPACE_DOS ||
+        (entry->file_flags & KB_NTFS_FILE_NAME_IS_DIRECTORY) == 0)
         return 0;
-    if (snprintf(scan->path, sizeof(scan->path), "%s\\system32\\config", meta->path) >=
+    hit_name_utf8(entry, scan->name, sizeof(scan->name));
+    /* the root indexes itself as "."; metafiles start with '$' */
+    if (scan->name[0] == '\0' || scan->name[0] == '$' || strcmp(scan->name, ".") == 0 ||
+        strcmp(scan->name, "..") == 0 || strpbrk(scan->name, "\\/:") != NULL)
+        return 0;
+    if (snprintf(scan->path, sizeof(scan->path), "\\%s\\system32\\config", scan->name) >=
         (int)sizeof(scan->path))
         return 0;
     status = kb_fs_lookup(scan->fs, scan->path, &scan->probe, scan->err);
@@ -911,28 +1032,39 @@ static int windows_candidate(void *ctx, const char *name, const kb_file_meta *me
     }
     if (status != KB_OK) {
         scan->status = status;
-        kb_error_prefix(scan->err, "looking for a Windows directory in \\%s", name);
+        kb_error_prefix(scan->err, "looking for a Windows directory in \\%s", scan->name);
         return 1;
     }
     if (!scan->probe.is_directory)
         return 0;
+    /* "\\WINDOWS\\system32\\config" as spelled on disk, cut back to "\\WINDOWS" */
+    *strchr(scan->probe.path + 1, '\\') = '\0';
+    for (i = 0; i < scan->count; i++) {
+        if (strcmp(scan->found[i], scan->probe.path) == 0)
+            return 0;
+    }
     if (scan->count == KB_MAX_WINDOWS_INSTALLS) {
         scan->status = kb_error_set(scan->err, KB_ERR_LIMIT,
                                     "more than %d Windows directories "
                                     "(KB_MAX_WINDOWS_INSTALLS)", KB_MAX_WINDOWS_INSTALLS);
         return 1;
     }
-    if (scan->count < scan->max)
-        kb_strlcpy(scan->dirs[scan->count], meta->path, KB_MAX_PATH_BYTES);
-    scan->count++;
+    kb_strlcpy(scan->found[scan->count++], scan->probe.path, KB_MAX_PATH_BYTES);
     return 0;
+}
+
+static int compare_paths(const void *a, const void *b)
+{
+    return strcmp(a, b);
 }
 
 kb_status kb_fs_find_windows(kb_fs *fs, char (*dirs)[KB_MAX_PATH_BYTES], size_t max,
                              size_t *count, kb_error *err)
 {
+    TSK_FS_FILE *root = NULL;
     windows_scan *scan;
     kb_status status;
+    size_t i;
 
     if (count != NULL)
         *count = 0;
@@ -946,10 +1078,20 @@ kb_status kb_fs_find_windows(kb_fs *fs, char (*dirs)[KB_MAX_PATH_BYTES], size_t 
     scan->max = max;
     scan->status = KB_OK;
     scan->err = err;
-    status = kb_fs_list_dir(fs, "\\", windows_candidate, scan, err);
+    status = open_entry(fs, fs->tsk->root_inum, &root, err);
+    if (status == KB_OK)
+        status = index_walk_all(fs, root, windows_candidate, scan, err);
     if (status == KB_OK)
         status = scan->status;
+    if (status != KB_OK)
+        kb_error_prefix(err, "root directory");
+    /* the walk goes node by node; report in name order */
+    qsort(scan->found, scan->count, sizeof(scan->found[0]), compare_paths);
+    for (i = 0; i < scan->count && i < max; i++)
+        kb_strlcpy(dirs[i], scan->found[i], KB_MAX_PATH_BYTES);
     *count = scan->count;
+    if (root != NULL)
+        tsk_fs_file_close(root);
     free(scan);
     return status;
 }

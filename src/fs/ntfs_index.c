@@ -311,9 +311,16 @@ kb_status kb_ntfs_index_node_entries(const uint8_t *block, size_t size, size_t n
         status = entry_next(&view, &off, &entry, err);
         if (status != KB_OK)
             return status;
-        if (entry.flags & ENTRY_FLAG_LAST)
-            return KB_OK;
         memset(&hit, 0, sizeof(hit));
+        hit.has_child = (entry.flags & ENTRY_FLAG_SUBNODE) != 0;
+        hit.child_vcn = entry.child_vcn;
+        if (entry.flags & ENTRY_FLAG_LAST) {
+            if (hit.has_child) {
+                hit.result = KB_NTFS_DESCEND;
+                cb(ctx, &hit);
+            }
+            return KB_OK;
+        }
         hit.result = KB_NTFS_FOUND;
         fill_hit(&entry, &hit);
         if (cb(ctx, &hit) != 0)

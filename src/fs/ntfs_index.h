@@ -90,6 +90,7 @@ typedef struct kb_ntfs_hit {
     uint16_t name[KB_NTFS_NAME_MAX];
     size_t name_units;
     uint32_t entries_seen;     /* entries examined in the node, for the statistics */
+    bool has_child;            /* kb_ntfs_index_node_entries: the entry has a sub-node */
 } kb_ntfs_hit;
 
 /*
@@ -125,9 +126,10 @@ kb_status kb_ntfs_index_node_search(const uint8_t *block, size_t size, size_t no
                                     size_t name_units, kb_ntfs_hit *hit, kb_error *err);
 
 /*
- * Calls cb for every keyed entry of the node at node_off (for enumeration of a single node:
- * tests and find_windows on small roots). cb gets the entry's $FILE_NAME key. Same checks as
- * the search. cb returns non-zero to stop.
+ * Calls cb for every entry of the node at node_off, in order: keyed entries with result
+ * KB_NTFS_FOUND (the $FILE_NAME key decoded into the hit), and child_vcn set when
+ * has_child; the last entry, when it has a sub-node, with result KB_NTFS_DESCEND. Same checks
+ * as the search. cb returns non-zero to stop.
  */
 typedef int (*kb_ntfs_entry_cb)(void *ctx, const kb_ntfs_hit *entry);
 kb_status kb_ntfs_index_node_entries(const uint8_t *block, size_t size, size_t node_off,

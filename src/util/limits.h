@@ -32,6 +32,9 @@
 #define KB_MAX_INDEX_BLOCK_BYTES (64u * 1024u)
 /* Largest $INDEX_ROOT read (it is resident in a 1 KiB or 4 KiB MFT record). */
 #define KB_MAX_INDEX_ROOT_BYTES (64u * 1024u)
+/* Index blocks read when enumerating one directory's B-tree (only the volume root, whose few
+ * dozen entries fit in a handful of blocks). */
+#define KB_MAX_INDEX_WALK_BLOCKS 256
 /* $FILE_NAME attributes examined on one file to find its long name (a file has a handful:
  * one per hard link and namespace). */
 #define KB_MAX_FILE_NAMES 64

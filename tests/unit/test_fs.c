@@ -285,10 +285,16 @@ static void test_kb_fs_find_windows(void **state)
     kb_error err;
     opened o;
 
+    kb_io_stats before, after;
+
     (void)state;
     open_fs("gpt.raw", 0, &o);
+    kb_image_io_stats(o.image, &before);
     assert_int_equal(kb_fs_find_windows(o.fs, dirs, KB_MAX_WINDOWS_INSTALLS, &count, &err),
                      KB_OK);
+    kb_image_io_stats(o.image, &after);
+    /* the root's own index and three lookups per candidate, not the 3 MiB MFT */
+    assert_true(after.bytes_read - before.bytes_read <= 8 * 65536);
     /* \WINNT has system32\config but no SOFTWARE hive: reported all the same */
     assert_int_equal(count, 2);
     assert_string_equal(dirs[0], "\\WINDOWS");

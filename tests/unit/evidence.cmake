@@ -18,16 +18,4 @@ foreach(test test_image test_volume test_fs)
   endif()
 endforeach()
 
-# libewf 20140813 (Debian's libewf2) carries its own copy of libbfio and exports it; the
-# hive layer links the system libbfio 20170123. Whichever of the two the dynamic linker
-# loads first serves every libbfio_* call in the process, and libewf's internal calls then
-# mix the two copies when libbfio comes first: E01 images fail to open ("libbfio_internal_
-# pool_open_handle: invalid pool - missing last used list"). Loading libewf first makes one
-# copy serve everything (test_hive and test_hive_fs pass that way too). The library and the
-# CLI need the same ordering (third_party/CMakeLists.txt); here it is applied to these tests.
-foreach(test test_image test_volume test_fs)
-  if(TARGET ${test})
-    target_link_options(${test} PRIVATE "LINKER:--push-state,--no-as-needed" "-l:libewf.so.2"
-                        "LINKER:--pop-state")
-  endif()
-endforeach()
+# The libewf-before-libbfio link order E01 needs comes with kbprobe_lib (third_party/CMakeLists.txt).

@@ -425,4 +425,31 @@ const char *kb_fact_state_name(kb_fact_state state);
 /* "RTM", "SP1", "SP2", "SP3"..., "unknown" for KB_SP_UNKNOWN. */
 const char *kb_sp_level_name(int level);
 
+/* ---------------------------------------------------------------------------------------
+ * Collecting (src/facts/collect.c): the one part of this layer that does I/O, and only
+ * through the artefact layers below it (pe, hive). The file system handle is passed through
+ * to them untouched.
+ * ------------------------------------------------------------------------------------- */
+struct kb_fs;
+
+/* A w3core.dll the user supplied (--candidate): its bytes, already read by the caller. */
+typedef struct kb_candidate_file {
+    const char *host_path;   /* as given on the command line */
+    const uint8_t *data;
+    size_t size;
+} kb_candidate_file;
+
+/*
+ * Fills *facts (initialised here) for the Windows installation at `windows_dir` ("\WINDOWS")
+ * on `fs`, partition `partition_index` at byte `partition_offset`: the SOFTWARE and SYSTEM
+ * hives, the OS and IIS registry facts, kernel32.dll/ntdll.dll, every PE of system32\inetsrv
+ * and SysWOW64\inetsrv with the w3core.dll -> iisutil.dll import check, the installed
+ * updates, and the candidate's import check when candidate is not NULL. What cannot be read
+ * becomes a fact in state KB_FACT_ERROR with its reason, never a failure: the return is
+ * KB_OK except for KB_ERR_NOMEM. The caller frees with kb_install_facts_free().
+ */
+kb_status kb_facts_collect(struct kb_fs *fs, unsigned partition_index, uint64_t partition_offset,
+                           const char *windows_dir, const kb_candidate_file *candidate,
+                           kb_install_facts *facts, kb_error *err);
+
 #endif

@@ -248,6 +248,30 @@ out:
     return status;
 }
 
+kb_status kb_fs_probe_type(const kb_volumes *volumes, const kb_partition *partition, char *name,
+                           size_t name_size, kb_error *err)
+{
+    char message[KB_TSK_MESSAGE_MAX];
+    TSK_FS_INFO *tsk;
+
+    if (volumes == NULL || partition == NULL || name == NULL || name_size == 0)
+        return kb_error_set(err, KB_ERR_ARGUMENT, "probing file system: invalid argument");
+    name[0] = '\0';
+    if (partition->beyond_image)
+        return kb_error_set(err, KB_ERR_NOT_FOUND, "%s: partition %u: outside the image",
+                            kb_volumes_image_path(volumes), partition->index);
+    tsk = tsk_fs_open_img(kb_volumes_tsk_handle(volumes), (TSK_OFF_T)partition->offset,
+                          TSK_FS_TYPE_DETECT);
+    if (tsk == NULL) {
+        kb_tsk_error_take(message, sizeof(message));
+        return kb_error_set(err, KB_ERR_NOT_FOUND, "%s: partition %u: no file system recognised",
+                            kb_volumes_image_path(volumes), partition->index);
+    }
+    kb_strlcpy(name, tsk_fs_type_toname(tsk->ftype), name_size);
+    tsk_fs_close(tsk);
+    return KB_OK;
+}
+
 void kb_fs_close(kb_fs *fs)
 {
     if (fs == NULL)

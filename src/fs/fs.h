@@ -93,4 +93,12 @@ kb_status kb_fs_list_dir(kb_fs *fs, const char *path, kb_fs_dir_cb cb, void *ctx
 kb_status kb_fs_find_windows(kb_fs *fs, char (*dirs)[KB_MAX_PATH_BYTES], size_t max,
                              size_t *count, kb_error *err);
 
+/*
+ * Names the file system libtsk recognises on `partition` ("ntfs", "fat32", "ext4", ...) in
+ * name, or returns KB_ERR_NOT_FOUND when none is recognised (random bytes, a wiped volume).
+ * Lets the caller tell "a volume that is not Windows" from "nothing readable at all".
+ */
+kb_status kb_fs_probe_type(const kb_volumes *volumes, const kb_partition *partition, char *name,
+                           size_t name_size, kb_error *err);
+
 #endif

@@ -66,6 +66,23 @@ void kb_image_result_finish(kb_image_result *result)
             result->installations[i].verdict.kind > result->installations[worst].verdict.kind)
             worst = i;
     }
+    if (worst == SIZE_MAX && result->error[0] != '\0') {
+        /* No Windows found, but something could not be read (a damaged NTFS, no file
+         * system recognised at all): "no Windows" would be a guess, so the answer is unknown. */
+        memset(v, 0, sizeof(*v));
+        v->kind = KB_VERDICT_UNKNOWN;
+        v->reason_count = 1;
+        v->reasons[0].role = KB_REASON_DECISIVE;
+        kb_strlcpy(v->reasons[0].fact, "image.read", sizeof(v->reasons[0].fact));
+        kb_strlcpy(v->reasons[0].value, "error", sizeof(v->reasons[0].value));
+        kb_strlcpy(v->reasons[0].where, result->image.path, sizeof(v->reasons[0].where));
+        kb_strlcpy(v->reasons[0].text, result->error, sizeof(v->reasons[0].text));
+        kb_strlcpy(v->summary, "Unknown: no Windows installation could be read from the image.",
+                   sizeof(v->summary));
+        kb_strlcpy(v->remedy, "Check the image: it may be truncated or damaged.",
+                   sizeof(v->remedy));
+        return;
+    }
     if (worst == SIZE_MAX) {
         kb_verdict_no_windows(v);
         return;

@@ -54,6 +54,9 @@
 #define KB_MAX_IMPORT_DLLS 512
 /* Names imported from one DLL (w3core.dll takes 219 from IISUTIL.DLL). */
 #define KB_MAX_IMPORTS_PER_DLL 16384
+/* Names imported by name from all DLLs of one file (w3core.dll has a few hundred): many
+ * lookup entries may point at one long name, so this bounds the memory copies can take. */
+#define KB_MAX_IMPORT_NAMES 65536
 /* Exported names of one file (SP2 iisutil.dll has 1,056). */
 #define KB_MAX_EXPORTS 65536
 /* Longest import or export name kept (C++ decorated names run to a few hundred bytes). */

@@ -170,6 +170,8 @@ static kb_status check_path(const char *path, uint64_t *size, kb_error *err)
  *   VHD         "conectix" in the footer, the last 512 bytes, and at 0 in dynamic disks
  *   VMDK        "KDMV" at 0 (sparse extent), "COWD" at 0 (ESX sparse), or a text descriptor
  *               starting "# Disk DescriptorFile"
+ *   QCOW2       "QFI\xfb" at 0: recognised only to be refused by name (libtsk cannot read it;
+ *               reading its bytes as a raw disk would give a wrong "no file system" answer)
  *   anything else is raw (split raw is found from its first segment by libtsk).
  */
 static TSK_IMG_TYPE_ENUM sniff(const char *path, uint64_t size, const char **format)
@@ -199,6 +201,9 @@ static TSK_IMG_TYPE_ENUM sniff(const char *path, uint64_t size, const char **for
     } else if (memcmp(tail, "conectix", 8) == 0 || memcmp(head, "conectix", 8) == 0) {
         type = TSK_IMG_TYPE_VHD_VHD;
         *format = "vhd";
+    } else if (memcmp(head, "QFI\xfb", 4) == 0) {
+        type = TSK_IMG_TYPE_UNSUPP;
+        *format = "qcow2";
     } else if (memcmp(head, "KDMV", 4) == 0 || memcmp(head, "COWD", 4) == 0 ||
                memcmp(head, descriptor, sizeof(descriptor) - 1) == 0) {
         type = TSK_IMG_TYPE_VMDK_VMDK;
@@ -243,6 +248,12 @@ kb_status kb_image_open(const char *path, kb_image **out, kb_error *err)
     if (status != KB_OK)
         goto out;
     type = sniff(path, file_size, &image->format);
+    if (type == TSK_IMG_TYPE_UNSUPP) {
+        status = kb_error_set(err, KB_ERR_UNSUPPORTED,
+                              "%s: %s images are not supported yet (convert with qemu-img "
+                              "convert -O raw)", path, image->format);
+        goto out;
+    }
     image->real = tsk_img_open_utf8_sing(path, type, 0);
     if (image->real == NULL) {
         kb_tsk_error_take(message, sizeof(message));

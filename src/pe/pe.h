@@ -107,4 +107,12 @@ const char *kb_pe_machine_name(uint16_t machine);
 kb_status kb_pe_load(kb_fs *fs, const char *path, kb_pe **out, kb_file_meta *meta,
                      char sha256[KB_SHA256_HEX_SIZE], kb_error *err);
 
+/*
+ * Calls cb for each entry of the directory `path` on fs whose name ends in .dll or .exe
+ * (case-insensitive) and is not a directory: the PE files of inetsrv, without walking
+ * anything but that one directory. cb returns non-zero to stop. Errors as kb_fs_list_dir
+ * (KB_ERR_NOT_FOUND when the directory is not there). Implemented in pe_dir.c.
+ */
+kb_status kb_pe_list_dir(kb_fs *fs, const char *path, kb_fs_dir_cb cb, void *ctx, kb_error *err);
+
 #endif

@@ -79,6 +79,28 @@ void kb_strlcpy(char *dst, const char *src, size_t dst_size)
     dst[n] = '\0';
 }
 
+bool kb_str_join3(char *out, size_t out_size, const char *a, const char *b, const char *c)
+{
+    const char *parts[3] = {a, b, c};
+    size_t used = 0, i;
+    bool whole = true;
+
+    if (out_size == 0)
+        return false;
+    for (i = 0; i < 3; i++) {
+        size_t n = strlen(parts[i]);
+
+        if (n > out_size - 1 - used) {
+            n = out_size - 1 - used;
+            whole = false;
+        }
+        memcpy(out + used, parts[i], n);
+        used += n;
+    }
+    out[used] = '\0';
+    return whole;
+}
+
 static int lower(int c)
 {
     return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;

@@ -22,6 +22,12 @@ size_t kb_utf16le_to_utf8(const uint8_t *data, size_t units, char *out, size_t o
 /* Copies src into dst (always NUL-terminated, truncated to dst_size). dst_size >= 1. */
 void kb_strlcpy(char *dst, const char *src, size_t dst_size);
 
+/*
+ * out = a + b + c (any may be ""), always NUL-terminated. Returns false, with out cut to fit,
+ * when the whole did not fit: callers that build a path from it must treat false as an error.
+ */
+bool kb_str_join3(char *out, size_t out_size, const char *a, const char *b, const char *c);
+
 /* ASCII case-insensitive equality / prefix test. */
 bool kb_ascii_iequal(const char *a, const char *b);
 bool kb_ascii_istarts_with(const char *s, const char *prefix);

@@ -248,11 +248,23 @@ out:
     return status;
 }
 
+/*
+ * The foreign file systems kbprobe recognises by name. Not TSK_FS_TYPE_DETECT: that also
+ * runs libtsk's YAFFS2 and other flash/legacy probes, and libtsk 4.11.1's yaffs2_open
+ * crashes on random bytes (seen on the random-bytes fixture). These mainstream readers check
+ * their superblock magic first.
+ */
+static const TSK_FS_TYPE_ENUM probed_types[] = {
+    TSK_FS_TYPE_FAT_DETECT, TSK_FS_TYPE_EXT_DETECT, TSK_FS_TYPE_HFS_DETECT,
+    TSK_FS_TYPE_ISO9660_DETECT,
+};
+
 kb_status kb_fs_probe_type(const kb_volumes *volumes, const kb_partition *partition, char *name,
                            size_t name_size, kb_error *err)
 {
     char message[KB_TSK_MESSAGE_MAX];
-    TSK_FS_INFO *tsk;
+    TSK_FS_INFO *tsk = NULL;
+    size_t i;
 
     if (volumes == NULL || partition == NULL || name == NULL || name_size == 0)
         return kb_error_set(err, KB_ERR_ARGUMENT, "probing file system: invalid argument");
@@ -260,13 +272,19 @@ kb_status kb_fs_probe_type(const kb_volumes *volumes, const kb_partition *partit
     if (partition->beyond_image)
         return kb_error_set(err, KB_ERR_NOT_FOUND, "%s: partition %u: outside the image",
                             kb_volumes_image_path(volumes), partition->index);
-    tsk = tsk_fs_open_img(kb_volumes_tsk_handle(volumes), (TSK_OFF_T)partition->offset,
-                          TSK_FS_TYPE_DETECT);
-    if (tsk == NULL) {
-        kb_tsk_error_take(message, sizeof(message));
+    if (partition->ntfs) {
+        kb_strlcpy(name, "ntfs", name_size);
+        return KB_OK;
+    }
+    for (i = 0; i < sizeof(probed_types) / sizeof(probed_types[0]) && tsk == NULL; i++) {
+        tsk = tsk_fs_open_img(kb_volumes_tsk_handle(volumes), (TSK_OFF_T)partition->offset,
+                              probed_types[i]);
+        if (tsk == NULL)
+            kb_tsk_error_take(message, sizeof(message));
+    }
+    if (tsk == NULL)
         return kb_error_set(err, KB_ERR_NOT_FOUND, "%s: partition %u: no file system recognised",
                             kb_volumes_image_path(volumes), partition->index);
-    }
     kb_strlcpy(name, tsk_fs_type_toname(tsk->ftype), name_size);
     tsk_fs_close(tsk);
     return KB_OK;

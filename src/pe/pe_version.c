@@ -62,15 +62,15 @@ static kb_status find_version(res_walk *w, uint32_t dir, unsigned depth, uint32_
     uint16_t named, ids;
     size_t i, n, table;
 
-    if (depth >= KB_MAX_RESOURCE_DEPTH)
-        return kb_error_set(err, KB_ERR_LIMIT,
-                            "resource tree deeper than KB_MAX_RESOURCE_DEPTH (%u) at offset 0x%zx",
-                            (unsigned)KB_MAX_RESOURCE_DEPTH, w->res_off + dir);
     /* A directory entered twice is a loop (an entry pointing back up the tree). */
     for (i = 0; i < w->visited_count; i++)
         if (w->visited[i] == dir)
             return kb_error_set(err, KB_ERR_CORRUPT, "resource directory loop at offset 0x%zx",
                                 w->res_off + dir);
+    if (depth >= KB_MAX_RESOURCE_DEPTH)
+        return kb_error_set(err, KB_ERR_LIMIT,
+                            "resource tree deeper than KB_MAX_RESOURCE_DEPTH (%u) at offset 0x%zx",
+                            (unsigned)KB_MAX_RESOURCE_DEPTH, w->res_off + dir);
     if (kb_span_le16(&w->res, (size_t)dir + 12, &named) != KB_OK ||
         kb_span_le16(&w->res, (size_t)dir + 14, &ids) != KB_OK)
         return kb_error_set(err, KB_ERR_CORRUPT, "resource directory out of bounds at offset 0x%zx",

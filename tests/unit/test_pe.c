@@ -1170,11 +1170,25 @@ static void parse_any(const uint8_t *data, size_t size, size_t *ok)
     kb_pe_free(pe);
 }
 
+/* Random mutations per file: 3000 by default (a couple of seconds under the sanitizers);
+ * KB_PE_MUTATIONS=N asks for a longer run. */
+static size_t mutation_count(void)
+{
+    const char *text = getenv("KB_PE_MUTATIONS");
+    char *end = NULL;
+    unsigned long n;
+
+    if (text == NULL || *text == '\0')
+        return 3000;
+    n = strtoul(text, &end, 10);
+    return end != NULL && *end == '\0' ? (size_t)n : 3000;
+}
+
 static void mutate_all(const uint8_t *original, size_t size, uint32_t seed)
 {
     static const uint8_t values[] = {0x00, 0xff, 0x80, 0x7f, 0x01, 0x10};
     uint8_t *copy = malloc(size);
-    size_t n, i, v, ok = 0;
+    size_t n, i, v, ok = 0, count = mutation_count();
 
     assert_non_null(copy);
     memcpy(copy, original, size);
@@ -1190,7 +1204,7 @@ static void mutate_all(const uint8_t *original, size_t size, uint32_t seed)
         copy[i] = original[i];
     }
     /* random single-byte mutations anywhere, and random pairs */
-    for (n = 0; n < 3000; n++) {
+    for (n = 0; n < count; n++) {
         size_t a = next_random(&seed) % size, b = next_random(&seed) % size;
 
         copy[a] = (uint8_t)next_random(&seed);

@@ -287,31 +287,17 @@ int kb_facts_csd_level(const kb_fact_string *csd_version)
 kb_status kb_facts_build_lab_from_file_version(const char *file_version, char *out,
                                                size_t out_size)
 {
-    const char *open, *close;
+    const char *start;
     size_t n;
 
     if (out_size == 0)
         return KB_ERR_ARGUMENT;
     out[0] = '\0';
-    if (file_version == NULL)
-        return KB_ERR_NOT_FOUND;
-    open = strchr(file_version, '(');
-    if (open == NULL)
-        return KB_ERR_NOT_FOUND;
-    open++;
-    close = strchr(open, ')');
-    n = close != NULL ? (size_t)(close - open) : strlen(open);
-    while (n > 0 && *open == ' ') {
-        open++;
-        n--;
-    }
-    while (n > 0 && open[n - 1] == ' ')
-        n--;
-    if (n == 0)
+    if (!kb_text_parenthesized(file_version, &start, &n))
         return KB_ERR_NOT_FOUND;
     if (n > out_size - 1)
         n = out_size - 1;
-    memcpy(out, open, n);
+    memcpy(out, start, n);
     out[n] = '\0';
     return KB_OK;
 }

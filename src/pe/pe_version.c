@@ -303,21 +303,10 @@ static kb_status on_root_child(const kb_span *vs, const vs_block *b, size_t file
 /* build_lab and branch from "6.0.3790.3959 (srv03_sp2_rtm.070216-1710)". */
 static kb_status derive_build_lab(kb_pe *pe, kb_error *err)
 {
-    const char *text = kb_pe_string_get(pe, "FileVersion"), *open, *close, *dot;
+    const char *open, *dot;
     size_t n;
 
-    if (text == NULL || (open = strchr(text, '(')) == NULL)
-        return KB_OK;
-    open++;
-    close = strchr(open, ')');
-    n = close != NULL ? (size_t)(close - open) : strlen(open);
-    while (n > 0 && *open == ' ') {
-        open++;
-        n--;
-    }
-    while (n > 0 && open[n - 1] == ' ')
-        n--;
-    if (n == 0)
+    if (!kb_text_parenthesized(kb_pe_string_get(pe, "FileVersion"), &open, &n))
         return KB_OK;
     pe->build_lab = malloc(n + 1);
     if (pe->build_lab == NULL)

@@ -101,6 +101,29 @@ bool kb_str_join3(char *out, size_t out_size, const char *a, const char *b, cons
     return whole;
 }
 
+bool kb_text_parenthesized(const char *text, const char **start, size_t *len)
+{
+    const char *open, *close;
+    size_t n;
+
+    if (text == NULL || (open = strchr(text, '(')) == NULL)
+        return false;
+    open++;
+    close = strchr(open, ')');
+    n = close != NULL ? (size_t)(close - open) : strlen(open);
+    while (n > 0 && *open == ' ') {
+        open++;
+        n--;
+    }
+    while (n > 0 && open[n - 1] == ' ')
+        n--;
+    if (n == 0)
+        return false;
+    *start = open;
+    *len = n;
+    return true;
+}
+
 static int lower(int c)
 {
     return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;

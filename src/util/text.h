@@ -28,6 +28,14 @@ void kb_strlcpy(char *dst, const char *src, size_t dst_size);
  */
 bool kb_str_join3(char *out, size_t out_size, const char *a, const char *b, const char *c);
 
+/*
+ * The text between the first '(' of `text` and the next ')' (or the end), without leading
+ * and trailing blanks: the build-lab part of a FileVersion string such as
+ * "6.0.3790.3959 (srv03_sp2_rtm.070216-1710)". Sets *start and *len and returns true, or
+ * returns false when there is no '(' or nothing inside.
+ */
+bool kb_text_parenthesized(const char *text, const char **start, size_t *len);
+
 /* ASCII case-insensitive equality / prefix test. */
 bool kb_ascii_iequal(const char *a, const char *b);
 bool kb_ascii_istarts_with(const char *s, const char *prefix);

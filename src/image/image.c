@@ -2,11 +2,13 @@
 /*
  * image.c - the evidence container through libtsk's img layer, behind a counting wrapper.
  *
- * Two TSK_IMG_INFO per image: libtsk's own (raw, split raw, E01, VMDK, VHD/VHDX), and a
- * wrapper made with tsk_img_open_external() whose read callback forwards to tsk_img_read() on
- * the real handle, counting bytes and calls. The layers above only ever see the wrapper, so
- * every byte libtsk reads from the evidence is counted. The in-memory image uses the same
- * wrapper with a callback that copies out of the caller's buffer instead.
+ * Raw, split raw and E01 are opened by libtsk (its own TSK_IMG_INFO); QCOW2, VHD/VHDX and
+ * VMDK by libqcow, libvhdi and libvmdk directly (container.c), because only there can the
+ * parents of a differencing chain be found, checked and attached (libtsk opens one file).
+ * Either way the layers above read through a wrapper made with tsk_img_open_external() whose
+ * read callback forwards to tsk_img_read() on libtsk's handle or to kb_container_read(),
+ * counting bytes and calls, so every byte read from the evidence is counted. The in-memory
+ * image uses the same wrapper with a callback that copies out of the caller's buffer instead.
  *
  * libtsk 4.11 semantics relied on (tsk/img/img_open.cpp):
  *   - tsk_img_open_external() does not allocate: it fills tag, itype, size, sector_size and
@@ -18,7 +20,8 @@
  *     which frees the struct with free() (the allocation is ours, not libtsk's) and must not
  *     touch the lock again.
  *   - libtsk opens every container file O_RDONLY (raw.c: open(..., O_RDONLY | O_BINARY);
- *     libewf, libvmdk and libvhdi are opened with their READ access flag).
+ *     libewf is opened with its READ access flag), and so does container.c (libqcow, libvhdi
+ *     and libvmdk with theirs).
  */
 #include "image/image.h"
 
@@ -32,6 +35,7 @@
 
 #include <tsk/libtsk.h>
 
+#include "image/container.h"
 #include "image/tsk_glue.h"
 #include "util/text.h"
 
@@ -46,7 +50,9 @@ struct kb_image {
     const char *format;         /* static string */
     uint64_t size;
     unsigned segments;
-    TSK_IMG_INFO *real;         /* libtsk's handle; NULL for memory images */
+    TSK_IMG_INFO *real;         /* libtsk's handle (raw, split raw, E01) or NULL */
+    kb_container *container;    /* QCOW2, VHD/VHDX, VMDK with their parents, or NULL */
+    const char *chain[1];       /* the chain of an image that has no parents: its path */
     const uint8_t *memory;      /* memory images: the caller's bytes */
     counting_img *wrapper;      /* what the layers above read through */
     kb_io_stats stats;
@@ -87,6 +93,16 @@ static ssize_t counting_read(TSK_IMG_INFO *img, TSK_OFF_T off, char *buf, size_t
         len = (size_t)(image->size - (uint64_t)off);
     if (image->real != NULL) {
         got = tsk_img_read(image->real, off, buf, len);
+    } else if (image->container != NULL) {
+        char message[KB_TSK_MESSAGE_MAX];
+
+        got = kb_container_read(image->container, (uint64_t)off, buf, len, message,
+                                sizeof(message));
+        if (got < 0) {
+            tsk_error_reset();
+            tsk_error_set_errno(TSK_ERR_IMG_READ);
+            tsk_error_set_errstr("%s", message);
+        }
     } else {
         memcpy(buf, image->memory + off, len);
         got = (ssize_t)len;
@@ -170,7 +186,7 @@ static kb_status check_path(const char *path, uint64_t *size, kb_error *err)
  *   VHD         "conectix" in the footer, the last 512 bytes, and at 0 in dynamic disks
  *   VMDK        "KDMV" at 0 (sparse extent), "COWD" at 0 (ESX sparse), or a text descriptor
  *               starting "# Disk DescriptorFile"
- *   QCOW2       "QFI\xfb" at 0: recognised only to be refused by name (libtsk cannot read it;
+ *   QCOW2       "QFI\xfb" at 0 (libtsk cannot read it: container.c opens it with libqcow;
  *               reading its bytes as a raw disk would give a wrong "no file system" answer)
  *   anything else is raw (split raw is found from its first segment by libtsk).
  */
@@ -225,6 +241,7 @@ static kb_status image_new(const char *name, kb_image **out, kb_error *err)
         free(image);
         return kb_error_set(err, KB_ERR_NOMEM, "%s: out of memory", name);
     }
+    image->chain[0] = image->path;
     *out = image;
     return KB_OK;
 }
@@ -248,10 +265,27 @@ kb_status kb_image_open(const char *path, kb_image **out, kb_error *err)
     if (status != KB_OK)
         goto out;
     type = sniff(path, file_size, &image->format);
-    if (type == TSK_IMG_TYPE_UNSUPP) {
-        status = kb_error_set(err, KB_ERR_UNSUPPORTED,
-                              "%s: %s images are not supported yet (convert with qemu-img "
-                              "convert -O raw)", path, image->format);
+    if (type == TSK_IMG_TYPE_UNSUPP || type == TSK_IMG_TYPE_VHD_VHD ||
+        type == TSK_IMG_TYPE_VMDK_VMDK) {
+        kb_container_kind kind = type == TSK_IMG_TYPE_VHD_VHD    ? KB_CONTAINER_VHD
+                                 : type == TSK_IMG_TYPE_VMDK_VMDK ? KB_CONTAINER_VMDK
+                                                                  : KB_CONTAINER_QCOW2;
+
+        status = kb_container_open(path, kind, &image->container, err);
+        if (status != KB_OK)
+            goto out;
+        image->size = kb_container_size(image->container);
+        if (image->size == 0) {
+            status = kb_error_set(err, KB_ERR_CORRUPT, "%s: the container declares no media",
+                                  path);
+            goto out;
+        }
+        image->segments = 1;
+        status = wrap(image, 512, err);
+        if (status != KB_OK)
+            goto out;
+        *out = image;
+        image = NULL;
         goto out;
     }
     image->real = tsk_img_open_utf8_sing(path, type, 0);
@@ -319,6 +353,7 @@ void kb_image_close(kb_image *image)
         tsk_img_close(&image->wrapper->info);
     if (image->real != NULL)
         tsk_img_close(image->real);
+    kb_container_close(image->container);
     free(image->path);
     free(image);
 }
@@ -373,6 +408,20 @@ kb_status kb_image_read(kb_image *image, uint64_t off, void *buf, size_t len, kb
         done += (size_t)got;
     }
     return KB_OK;
+}
+
+const char *const *kb_image_chain(const kb_image *image, size_t *count)
+{
+    if (image == NULL) {
+        if (count != NULL)
+            *count = 0;
+        return NULL;
+    }
+    if (image->container != NULL)
+        return kb_container_chain(image->container, count);
+    if (count != NULL)
+        *count = 1;
+    return image->chain;
 }
 
 void kb_image_io_stats(const kb_image *image, kb_io_stats *out)

@@ -13,6 +13,12 @@
 #define KB_MAX_PARTITIONS 128
 /* More than a handful of Windows directories on one volume is a hostile or absurd image. */
 #define KB_MAX_WINDOWS_INSTALLS 8
+/* Files in one differencing chain (child, its parent, ...): VMware allows 32 snapshots per
+ * disk, qemu and Hyper-V chains are shorter in practice; longer is refused, which also stops
+ * a chain of forged parent names. */
+#define KB_MAX_CHAIN_FILES 32
+/* Extent files one VMDK descriptor may name: a 2 TB disk split in 2 GB extents has ~1,000. */
+#define KB_MAX_VMDK_EXTENTS 4096
 
 /* File system layer */
 /* Longest path kbprobe builds or accepts (bytes of UTF-8); Win32 MAX_PATH is 260 UTF-16 units. */

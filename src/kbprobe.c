@@ -186,6 +186,15 @@ kb_status kb_scan_image(const char *path, const kb_candidate *candidate, kb_imag
     kb_strlcpy(result->image.format, kb_image_format(image), sizeof(result->image.format));
     result->image.size = kb_image_size(image);
     result->image.segment_count = kb_image_segment_count(image);
+    {
+        size_t chain_count = 0;
+        const char *const *chain = kb_image_chain(image, &chain_count);
+
+        for (size_t c = 0; chain != NULL && c < chain_count && c < KB_MAX_CHAIN_FILES; c++) {
+            kb_strlcpy(result->image.chain[c], chain[c], sizeof(result->image.chain[c]));
+            result->image.chain_count = (unsigned)c + 1;
+        }
+    }
 
     if (kb_volumes_open(image, &volumes, &local) != KB_OK) {
         kb_image_result_set_error(result, false, local.message);

@@ -375,6 +375,20 @@ static json_t *installation_json(const kb_install_result *ir)
     return o;
 }
 
+/* "chain": the files of the image, child first ([] when it could not be opened). */
+static json_t *chain_json(const kb_image_facts *image)
+{
+    json_t *list = json_array();
+
+    for (unsigned i = 0; list != NULL && i < image->chain_count && i < KB_MAX_CHAIN_FILES; i++) {
+        if (json_array_append_new(list, jstr(image->chain[i])) != 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
 json_t *kb_report_json(const kb_image_result *result)
 {
     json_t *o = json_object(), *list;
@@ -388,6 +402,7 @@ json_t *kb_report_json(const kb_image_result *result)
     failed |= set(o, "format", jstr_or_null(result->image.format));
     failed |= set(o, "size", jint(result->image.size));
     failed |= set(o, "segments", json_integer(result->image.segment_count));
+    failed |= set(o, "chain", chain_json(&result->image));
     failed |= set(o, "partitions_seen", json_integer(result->partitions_seen));
     failed |= set(o, "error", jstr_or_null(result->error));
     failed |= set(o, "verdict", json_string(kb_verdict_kind_name(result->overall.kind)));

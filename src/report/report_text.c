@@ -322,6 +322,11 @@ kb_status kb_report_write_text(FILE *out, const kb_image_result *result, kb_erro
          (unsigned long long)result->image.size, result->image.segment_count,
          result->image.segment_count == 1 ? "" : "s", result->partitions_seen,
          result->partitions_seen == 1 ? "" : "s");
+    if (result->image.chain_count > 1) {
+        line(&w, "Chain: %u files, child first:", result->image.chain_count);
+        for (unsigned i = 0; i < result->image.chain_count && i < KB_MAX_CHAIN_FILES; i++)
+            line(&w, "  %s", result->image.chain[i]);
+    }
     if (result->error[0] != '\0')
         line(&w, "Error: %s", result->error);
     if (result->installation_count == 0 && !result->open_failed)

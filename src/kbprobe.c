@@ -166,8 +166,11 @@ static kb_status scan_partition(kb_fs *fs, const kb_partition *partition,
     return KB_OK;
 }
 
-kb_status kb_scan_image(const char *path, const kb_candidate *candidate, kb_image_result *result,
-                        kb_error *err)
+/* kb_scan_image and kb_scan_memory: the image at `path`, or the bytes data[0..size) when data
+ * is not NULL (path is then the name used in messages). */
+static kb_status scan_image_or_memory(const char *path, const uint8_t *data, size_t size,
+                                      const kb_candidate *candidate, kb_image_result *result,
+                                      kb_error *err)
 {
     char problem[KB_ERROR_MESSAGE_MAX] = "";
     kb_image *image = NULL;
@@ -179,7 +182,8 @@ kb_status kb_scan_image(const char *path, const kb_candidate *candidate, kb_imag
 
     kb_image_result_init(result, path);
     kb_error_clear(&local);
-    if (kb_image_open(path, &image, &local) != KB_OK) {
+    if ((data != NULL ? kb_image_open_memory(data, size, path, &image, &local)
+                      : kb_image_open(path, &image, &local)) != KB_OK) {
         kb_image_result_set_error(result, true, local.message);
         goto out;
     }
@@ -231,6 +235,21 @@ out:
     kb_volumes_close(volumes);
     kb_image_close(image);
     return st;
+}
+
+kb_status kb_scan_image(const char *path, const kb_candidate *candidate, kb_image_result *result,
+                        kb_error *err)
+{
+    return scan_image_or_memory(path, NULL, 0, candidate, result, err);
+}
+
+kb_status kb_scan_memory(const uint8_t *data, size_t size, const char *name,
+                         const kb_candidate *candidate, kb_image_result *result, kb_error *err)
+{
+    static const uint8_t empty[1];
+
+    return scan_image_or_memory(name != NULL ? name : "memory", data != NULL ? data : empty,
+                                data != NULL ? size : 0, candidate, result, err);
 }
 
 /* ---------------------------------------------------------------------------------------

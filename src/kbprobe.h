@@ -41,6 +41,14 @@ void kb_candidate_free(kb_candidate *candidate);
 kb_status kb_scan_image(const char *path, const kb_candidate *candidate, kb_image_result *result,
                         kb_error *err);
 
+/*
+ * Scans a disk image held in memory (data[0..size), not copied; it must outlive the call),
+ * exactly as kb_scan_image scans a file: for fuzzing and tests. `name` (NULL: "memory") is
+ * the image's name in the result and in messages. Same result and return as kb_scan_image.
+ */
+kb_status kb_scan_memory(const uint8_t *data, size_t size, const char *name,
+                         const kb_candidate *candidate, kb_image_result *result, kb_error *err);
+
 /* One file kb_extract_image() wrote. */
 typedef struct kb_extracted {
     char host_name[KB_MAX_PATH_BYTES]; /* relative to the output directory */

@@ -6,9 +6,13 @@
 
 For each container of the scenario (expected.json, written by the fixture factory):
   * `scan --format jsonl`: the verdict and the exit status the scenario expects, the
-    "image" member equal to the path given, the expected unresolved imports and installed
+    "image" member equal to the path given, "chain" listing the files read (the image alone,
+    or a differencing child then its parent), the expected unresolved imports and installed
     updates present; or, for `expect open-error`, exit bit 8 and a one-line error on stderr
     naming the image;
+  * differencing chains (the scenario's `chain`): the child gives the scenario's verdict and
+    its parent alone the base scenario's verdict (so the child's clusters are what changed
+    it); a child whose parent is missing fails to open, one line naming the parent;
   * `scan` (text): the first line names the same verdict, the same exit status;
   * `extract` (containers The Sleuth Kit reads, scenarios that expect files): every file the
     scenario lists is written, byte-identical to what `icat` gives from the same container,
@@ -86,7 +90,7 @@ def check_extract_refused(c, kbprobe, image, label):
                 f"{label}: extract stderr should be one line naming the image, got {err!r}")
 
 
-def check_scan(c, kbprobe, image, expect, label):
+def check_scan(c, kbprobe, image, expect, label, chain=None):
     code, out, err = run([kbprobe, "scan", "--format", "jsonl", image])
     clean_run(c, f"{label} scan", code, err)
     if expect.get("open_error") or (expect.get("verdict") == "unknown" and err.strip()):
@@ -103,7 +107,14 @@ def check_scan(c, kbprobe, image, expect, label):
         err_lines = [l for l in err.splitlines() if l.strip()]
         c.check(len(err_lines) == 1 and image in err_lines[0],
                 f"{label}: stderr should be one line naming the image, got {err!r}")
+        if expect.get("missing_parent"):
+            c.check(len(err_lines) == 1 and expect["missing_parent"] in err_lines[0]
+                    and "not found" in err_lines[0],
+                    f"{label}: error should name the missing parent "
+                    f"{expect['missing_parent']}, got {err!r}")
         return
+    c.check(doc.get("chain") == (chain or [image]),
+            f"{label}: chain {doc.get('chain')!r}, want {chain or [image]!r}")
     want = expect["verdict"]
     c.check(doc.get("verdict") == want,
             f"{label}: verdict {doc.get('verdict')!r}, want {want!r}: {doc.get('summary')} "
@@ -203,15 +214,26 @@ def main():
     with open(os.path.join(base, "expected.json")) as fh:
         exp = json.load(fh)
     c = Checker()
+    chains = (exp.get("chain") or {}).get("containers") or {}
     for container, files in sorted(exp["images"].items()):
         image = os.path.join(base, files[0])
         label = f"{args.scenario}/{container}"
         expect = dict(exp["expect"])
-        if container == "qcow2":
-            # QCOW2 is not read yet (a later issue): it must be refused clearly, not misread.
-            expect = {"open_error": True}
+        chain = None
+        if container in chains:
+            parent = os.path.join(base, chains[container]["base"])
+            if exp["chain"]["parent"] == "missing":
+                expect = {"open_error": True, "missing_parent": parent}
+            else:
+                chain = [image, parent]
         before = fingerprint(base, files)
-        check_scan(c, args.kbprobe, image, expect, label)
+        check_scan(c, args.kbprobe, image, expect, label, chain)
+        if chain is not None:
+            # the parent alone is the older state: a different verdict proves the child counts
+            base_expect = {"verdict": exp["chain"]["base_verdict"]}
+            c.check(base_expect["verdict"] != expect.get("verdict"),
+                    f"{label}: base and chain expect the same verdict; the test proves nothing")
+            check_scan(c, args.kbprobe, parent, base_expect, f"{label} (parent alone)")
         tsk_type = (exp.get("tsk_types") or {}).get(container)
         if tsk_type and not exp["expect"].get("open_error") and exp["expect"].get("verdict") != "unknown":
             check_extract(c, args.kbprobe, image, tsk_type, exp, label)

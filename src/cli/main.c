@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * main.c - the kbprobe command line: argument parsing and orchestration only. Everything
- * else is behind kbprobe.h.
+ * else is behind kbprobe.h. `scan` lives in scan.c (with inputs.c and policy.c), `merge` in
+ * merge.c; `extract` and the dispatch are here.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "kbprobe.h"
 
 static const char *program = "kbprobe";
@@ -21,8 +23,10 @@ static const char usage_main[] =
     "mismatch\" that stops application pools after the update).\n"
     "\n"
     "Commands:\n"
-    "  scan IMAGE...         verdict for each image: safe, at-risk, broken,\n"
-    "                        not-applicable or unknown, with evidence and remedy\n"
+    "  scan IMAGE|DIR...     verdict for each image: safe, at-risk, broken,\n"
+    "                        not-applicable or unknown, with evidence and remedy;\n"
+    "                        many images in parallel workers, JUnit/SARIF, sharding\n"
+    "  merge FILE.jsonl...   combine the JSON Lines outputs of shards into one result\n"
     "  extract IMAGE DIR     copy iisutil.dll, w3core.dll, SOFTWARE and SYSTEM of each\n"
     "                        Windows installation to DIR, with manifest.json\n"
     "  help [COMMAND]        show help for a command\n"
@@ -37,39 +41,11 @@ static const char usage_main[] =
     "  kbprobe scan server.vhd\n"
     "  kbprobe scan --format jsonl templates/*.vmdk > results.jsonl\n"
     "  kbprobe scan --candidate KB973917/w3core.dll server.E01\n"
+    "  kbprobe scan -r --junit gate.xml --fail-on at-risk golden-images/\n"
+    "  kbprobe merge --junit fleet.xml shard-*.jsonl > fleet.jsonl\n"
     "  kbprobe extract server.vhd evidence/\n"
     "\n"
     "See kbprobe(1) for the verdicts, the exit status and the JSON schema.\n";
-
-static const char usage_scan[] =
-    "Usage: kbprobe scan [OPTIONS] IMAGE...\n"
-    "\n"
-    "Scans each image and prints its verdict first, then the evidence, then the remedy.\n"
-    "\n"
-    "Options:\n"
-    "  -f, --format FORMAT   text (default), json (one document for all images) or\n"
-    "                        jsonl (one JSON object per image per line)\n"
-    "  -c, --candidate FILE  also check FILE, a w3core.dll taken from an update package,\n"
-    "                        against each image's iisutil.dll: would it load there?\n"
-    "  -q, --quiet           no progress and no error lines on stderr\n"
-    "  -h, --help            show this help\n"
-    "\n"
-    "Verdicts:\n"
-    "  safe            IIS 6 on SP2 with SP2-level iisutil.dll; w3core.dll's imports resolve\n"
-    "  at-risk         SP2 with pre-SP2 IIS binaries: KB973917 would break IIS\n"
-    "  broken          the mismatch plus KB973917 (or a dependent update) installed, or an\n"
-    "                  import of w3core.dll missing from iisutil.dll: IIS cannot start\n"
-    "  not-applicable  no Windows, not Windows Server 2003, no IIS 6, or below SP2\n"
-    "  unknown         a fact the decision needs could not be read (the reason says which)\n"
-    "\n"
-    "Exit status (bits, combined over all images):\n"
-    "  0 every image safe or not-applicable   1 some at-risk   2 some broken\n"
-    "  4 some unknown   8 some image could not be opened   16 usage error\n"
-    "\n"
-    "Examples:\n"
-    "  kbprobe scan disk.vhd\n"
-    "  kbprobe scan --format json a.vmdk b.E01 | jq '.images[].verdict'\n"
-    "  kbprobe scan -q golden.vhdx || echo \"gate failed: $?\"\n";
 
 static const char usage_extract[] =
     "Usage: kbprobe extract [OPTIONS] IMAGE DIR\n"
@@ -90,126 +66,13 @@ static const char usage_extract[] =
     "Example:\n"
     "  kbprobe extract server.E01 case-42/ && sha256sum case-42/*/*\n";
 
-enum { EXIT_USAGE = 16, EXIT_UNREADABLE = 8 };
-
-typedef enum output_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_JSONL } output_format;
+enum { EXIT_USAGE = KB_CLI_EXIT_USAGE, EXIT_UNREADABLE = KB_CLI_EXIT_UNREADABLE };
 
 /* Prints "kbprobe: <message>" and the command's usage to stderr; returns the usage status. */
 static int usage_error(const char *usage, const char *message)
 {
     fprintf(stderr, "%s: %s\n%s", program, message, usage);
     return EXIT_USAGE;
-}
-
-static int cmd_scan(int argc, char **argv)
-{
-    static const struct option options[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"candidate", required_argument, NULL, 'c'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    output_format format = FORMAT_TEXT;
-    const char *candidate_path = NULL;
-    kb_candidate *candidate = NULL;
-    kb_image_result *results = NULL;
-    kb_image_outcome *outcomes = NULL;
-    bool quiet = false, progress;
-    int opt, status = 0, count, i;
-    kb_error err;
-
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "+f:c:qh", options, NULL)) != -1) {
-        switch (opt) {
-        case 'f':
-            if (strcmp(optarg, "text") == 0)
-                format = FORMAT_TEXT;
-            else if (strcmp(optarg, "json") == 0)
-                format = FORMAT_JSON;
-            else if (strcmp(optarg, "jsonl") == 0)
-                format = FORMAT_JSONL;
-            else
-                return usage_error(usage_scan, "unknown format (use text, json or jsonl)");
-            break;
-        case 'c':
-            candidate_path = optarg;
-            break;
-        case 'q':
-            quiet = true;
-            break;
-        case 'h':
-            fputs(usage_scan, stdout);
-            return 0;
-        default:
-            fputs(usage_scan, stderr);
-            return EXIT_USAGE;
-        }
-    }
-    count = argc - optind;
-    if (count <= 0)
-        return usage_error(usage_scan, "scan: no image given");
-
-    kb_error_clear(&err);
-    if (candidate_path != NULL && kb_candidate_load(candidate_path, &candidate, &err) != KB_OK) {
-        fprintf(stderr, "%s: %s\n", program, err.message);
-        return EXIT_USAGE;
-    }
-    results = calloc((size_t)count, sizeof(*results));
-    outcomes = calloc((size_t)count, sizeof(*outcomes));
-    if (results == NULL || outcomes == NULL) {
-        fprintf(stderr, "%s: out of memory\n", program);
-        status = EXIT_UNREADABLE;
-        goto out;
-    }
-    progress = !quiet && count > 1 && isatty(STDERR_FILENO);
-    for (i = 0; i < count; i++) {
-        const char *path = argv[optind + i];
-        kb_image_result *result = &results[i];
-
-        if (progress)
-            fprintf(stderr, "\r[%d/%d] %s\033[K", i + 1, count, path);
-        kb_error_clear(&err);
-        if (kb_scan_image(path, candidate, result, &err) != KB_OK) {
-            fprintf(stderr, "%s: %s: %s\n", program, path, err.message);
-            status |= EXIT_UNREADABLE;
-        }
-        outcomes[i] = kb_image_result_outcome(result);
-        if (result->error[0] != '\0' && !quiet) {
-            if (progress)
-                fputs("\r\033[K", stderr);
-            fprintf(stderr, "%s: %s\n", program, result->error);
-        }
-        kb_error_clear(&err);
-        if (format == FORMAT_TEXT) {
-            if (i > 0)
-                fputc('\n', stdout);
-            (void)kb_report_write_text(stdout, result, &err);
-        } else if (format == FORMAT_JSONL) {
-            (void)kb_report_write_jsonl(stdout, result, &err);
-        }
-        fflush(stdout);
-        if (format != FORMAT_JSON) {
-            kb_image_result_free(result);
-        }
-    }
-    if (progress)
-        fputs("\r\033[K", stderr);
-    if (format == FORMAT_JSON)
-        (void)kb_report_write_json(stdout, results, (size_t)count, &err);
-    status |= kb_verdict_exit_status(outcomes, (size_t)count);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "%s: error writing the report\n", program);
-        status |= EXIT_UNREADABLE;
-    }
-out:
-    if (results != NULL && format == FORMAT_JSON)
-        for (i = 0; i < count; i++)
-            kb_image_result_free(&results[i]);
-    free(results);
-    free(outcomes);
-    kb_candidate_free(candidate);
-    return status;
 }
 
 static int cmd_extract(int argc, char **argv)
@@ -267,7 +130,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(command, "help") == 0) {
         if (argc > 2 && strcmp(argv[2], "scan") == 0)
-            fputs(usage_scan, stdout);
+            fputs(kb_cli_usage_scan, stdout);
+        else if (argc > 2 && strcmp(argv[2], "merge") == 0)
+            fputs(kb_cli_usage_merge, stdout);
         else if (argc > 2 && strcmp(argv[2], "extract") == 0)
             fputs(usage_extract, stdout);
         else
@@ -275,7 +140,9 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(command, "scan") == 0)
-        return cmd_scan(argc - 1, argv + 1);
+        return kb_cli_scan(argc - 1, argv + 1);
+    if (strcmp(command, "merge") == 0)
+        return kb_cli_merge(argc - 1, argv + 1);
     if (strcmp(command, "extract") == 0)
         return cmd_extract(argc - 1, argv + 1);
     fprintf(stderr, "%s: unknown command '%s'\n", program, command);

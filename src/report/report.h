@@ -96,4 +96,36 @@ kb_status kb_report_write_json(FILE *out, const kb_image_result *results, size_t
 /* One compact JSON object for one image, on exactly one line (ending in "\n"). */
 kb_status kb_report_write_jsonl(FILE *out, const kb_image_result *result, kb_error *err);
 
+/* ---------------------------------------------------------------------------------------
+ * Fleet writers (issue 4): they read JSON records, the objects kb_report_json() makes (as
+ * `scan --format jsonl` prints them, possibly from other machines), so that `kbprobe merge`
+ * can write them for shard outputs it never scanned. A record's "verdict", "image",
+ * "summary" and "reasons" are used; a missing member reads as unknown / "".
+ * ------------------------------------------------------------------------------------- */
+
+/*
+ * JUnit XML: one testsuite "kbprobe", one testcase per record (name = image path);
+ * at-risk, broken and unknown are failures whose message is the summary and whose body
+ * lists the reasons. XML special characters are escaped, control characters become '?'.
+ * KB_ERR_IO when writing fails.
+ */
+kb_status kb_report_write_junit(FILE *out, json_t *const *records, size_t count, kb_error *err);
+
+/*
+ * SARIF 2.1.0: one run of tool "kbprobe" (`tool_version`), rules "at-risk", "broken" and
+ * "unknown", one result per record whose verdict is one of them (level error for broken and
+ * at-risk, warning for unknown), located at the image path as an artifact URI.
+ * KB_ERR_NOMEM, KB_ERR_IO.
+ */
+kb_status kb_report_write_sarif(FILE *out, json_t *const *records, size_t count,
+                                const char *tool_version, kb_error *err);
+
+/*
+ * The summary table: the count of each verdict, then the broken, at-risk and unknown images
+ * listed with their summaries, plus `extra` lines' worth of caller notes (NULL: none).
+ * KB_ERR_IO when writing fails.
+ */
+kb_status kb_report_write_summary(FILE *out, json_t *const *records, size_t count,
+                                  const char *extra, kb_error *err);
+
 #endif

@@ -111,17 +111,6 @@ typedef struct kb_fact_hive {
     kb_fact_state state;              /* PRESENT: opened and parsed */
     char path[KB_FACT_WHERE_BYTES];   /* "\WINDOWS\system32\config\SOFTWARE" */
     char reason[KB_FACT_REASON_BYTES];
-    /* Whether the facts read from it may be stale (PRESENT hives): `dirty` when the base
-     * block's primary and secondary sequence numbers differ (a write did not complete;
-     * kb_hive_sequence_numbers), `log_present` when a transaction log <hive>.LOG lies next
-     * to it (log_size bytes). kbprobe does not replay logs. health_reason says which, in
-     * words ("" when neither). */
-    bool dirty;
-    uint32_t primary_sequence;
-    uint32_t secondary_sequence;
-    bool log_present;
-    uint64_t log_size;
-    char health_reason[KB_FACT_REASON_BYTES];
 } kb_fact_hive;
 
 /* A four-part file version: VS_FIXEDFILEINFO dwFileVersionMS = part[0] << 16 | part[1],
@@ -306,10 +295,6 @@ typedef struct kb_image_facts {
     char format[KB_FACT_FORMAT_BYTES];   /* kb_image_format() */
     uint64_t size;                       /* bytes, as the container declares */
     unsigned segment_count;
-    /* The files read as one differencing chain, child first (kb_image_chain): the path alone
-     * for an image without parents; none when the image could not be opened. Host paths. */
-    unsigned chain_count;
-    char chain[KB_MAX_CHAIN_FILES][KB_MAX_PATH_BYTES];
 } kb_image_facts;
 
 /* ---------------------------------------------------------------------------------------

@@ -295,6 +295,10 @@ typedef struct kb_image_facts {
     char format[KB_FACT_FORMAT_BYTES];   /* kb_image_format() */
     uint64_t size;                       /* bytes, as the container declares */
     unsigned segment_count;
+    /* The files read as one differencing chain, child first (kb_image_chain): the path alone
+     * for an image without parents; none when the image could not be opened. Host paths. */
+    unsigned chain_count;
+    char chain[KB_MAX_CHAIN_FILES][KB_MAX_PATH_BYTES];
 } kb_image_facts;
 
 /* ---------------------------------------------------------------------------------------

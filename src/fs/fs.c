@@ -23,7 +23,7 @@
 #include <tsk/libtsk.h>
 
 #include "fs/ntfs_index.h"
-#include "image/tsk_glue.h"
+#include "util/tsk_error.h"
 #include "util/span.h"
 #include "util/text.h"
 

@@ -36,7 +36,7 @@
 #include <tsk/libtsk.h>
 
 #include "image/container.h"
-#include "image/tsk_glue.h"
+#include "util/tsk_error.h"
 #include "util/text.h"
 
 /* The wrapper handed to libtsk: must begin with the TSK_IMG_INFO (libtsk casts it). */
@@ -57,23 +57,6 @@ struct kb_image {
     counting_img *wrapper;      /* what the layers above read through */
     kb_io_stats stats;
 };
-
-void kb_tsk_error_take(char *buf, size_t buf_size)
-{
-    const char *message = tsk_error_get();
-    size_t n;
-
-    if (buf == NULL || buf_size == 0)
-        return;
-    kb_strlcpy(buf, message != NULL && message[0] != '\0' ? message : "unknown libtsk error",
-               buf_size);
-    tsk_error_reset();
-    /* libtsk ends some messages with a newline; keep ours on one line. */
-    n = strlen(buf);
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-        buf[--n] = '\0';
-    kb_sanitize_printable(buf);
-}
 
 /* The wrapper's read callback: forwards to the real container (or the memory buffer). */
 static ssize_t counting_read(TSK_IMG_INFO *img, TSK_OFF_T off, char *buf, size_t len)

@@ -20,7 +20,7 @@
 
 #include <tsk/libtsk.h>
 
-#include "image/tsk_glue.h"
+#include "util/tsk_error.h"
 #include "util/limits.h"
 #include "util/span.h"
 #include "util/text.h"

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * tsk_glue.h - what the evidence layers (image, volume, fs) share about libtsk, and nothing
- * else includes: how a libtsk error becomes a kb_error.
+ * tsk_error.h - what the evidence layers (image, volume, fs) share about libtsk: how a
+ * libtsk error becomes a kb_error. In util because three layers use it and none may reach
+ * into another's folder for it.
  *
  * libtsk keeps its last error per thread. Every call that can fail is followed at once, on
  * failure, by kb_tsk_error_take(), which copies the message out and resets libtsk's state so
  * that a later failure cannot be blamed on an old message.
  */
-#ifndef KB_IMAGE_TSK_GLUE_H
-#define KB_IMAGE_TSK_GLUE_H
+#ifndef KB_UTIL_TSK_ERROR_H
+#define KB_UTIL_TSK_ERROR_H
 
 #include <stddef.h>
 

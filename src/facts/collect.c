@@ -83,6 +83,49 @@ static void read_dword(kb_hive *hive, const char *hive_name, const char *key, co
         kb_fact_dword_set_error(fact, where, err.message);
 }
 
+/* Whether an open hive's facts may be stale: an incomplete write (sequence numbers) or a
+ * transaction log beside it. A base block or log that cannot be checked is said too. */
+static void hive_health(collector *c, kb_hive *hive, const char *name, kb_fact_hive *fact)
+{
+    /* Composed here, then cut to fit the fact. */
+    char text[KB_FACT_REASON_BYTES + KB_ERROR_MESSAGE_MAX];
+    kb_error err;
+    bool log_present = false;
+    uint64_t log_size = 0;
+
+    kb_error_clear(&err);
+    if (kb_hive_sequence_numbers(hive, &fact->primary_sequence, &fact->secondary_sequence,
+                                 &err) != KB_OK) {
+        fact->dirty = true;
+        snprintf(text, sizeof(text), "base block unreadable: %s", err.message);
+        kb_strlcpy(fact->health_reason, text, sizeof(fact->health_reason));
+        return;
+    }
+    fact->dirty = fact->primary_sequence != fact->secondary_sequence;
+    kb_error_clear(&err);
+    if (kb_hive_log_find(c->fs, fact->path, &log_present, &log_size, &err) != KB_OK) {
+        snprintf(text, sizeof(text), "%s.LOG could not be looked up: %s", name, err.message);
+        kb_strlcpy(fact->health_reason, text, sizeof(fact->health_reason));
+        return;
+    }
+    fact->log_present = log_present;
+    fact->log_size = log_size;
+    if (fact->dirty && log_present)
+        snprintf(fact->health_reason, sizeof(fact->health_reason),
+                 "sequence numbers %u and %u differ (a write did not complete) and %s.LOG "
+                 "(%llu bytes) is present: changes may be pending in the log, not replayed",
+                 (unsigned)fact->primary_sequence, (unsigned)fact->secondary_sequence, name,
+                 (unsigned long long)log_size);
+    else if (fact->dirty)
+        snprintf(fact->health_reason, sizeof(fact->health_reason),
+                 "sequence numbers %u and %u differ: a write did not complete",
+                 (unsigned)fact->primary_sequence, (unsigned)fact->secondary_sequence);
+    else if (log_present)
+        snprintf(fact->health_reason, sizeof(fact->health_reason),
+                 "%s.LOG (%llu bytes) is present; it is not replayed", name,
+                 (unsigned long long)log_size);
+}
+
 /* Opens one hive of the installation; records its health in *fact. NULL when unreadable. */
 static kb_hive *open_hive(collector *c, const char *name, kb_fact_hive *fact)
 {
@@ -97,6 +140,7 @@ static kb_hive *open_hive(collector *c, const char *name, kb_fact_hive *fact)
     st = kb_hive_open(c->fs, path, &hive, &err);
     if (st == KB_OK) {
         fact->state = KB_FACT_PRESENT;
+        hive_health(c, hive, name, fact);
         return hive;
     }
     fact->state = st == KB_ERR_NOT_FOUND ? KB_FACT_ABSENT : KB_FACT_ERROR;

@@ -111,6 +111,17 @@ typedef struct kb_fact_hive {
     kb_fact_state state;              /* PRESENT: opened and parsed */
     char path[KB_FACT_WHERE_BYTES];   /* "\WINDOWS\system32\config\SOFTWARE" */
     char reason[KB_FACT_REASON_BYTES];
+    /* Whether the facts read from it may be stale (PRESENT hives): `dirty` when the base
+     * block's primary and secondary sequence numbers differ (a write did not complete;
+     * kb_hive_sequence_numbers), `log_present` when a transaction log <hive>.LOG lies next
+     * to it (log_size bytes). kbprobe does not replay logs. health_reason says which, in
+     * words ("" when neither). */
+    bool dirty;
+    uint32_t primary_sequence;
+    uint32_t secondary_sequence;
+    bool log_present;
+    uint64_t log_size;
+    char health_reason[KB_FACT_REASON_BYTES];
 } kb_fact_hive;
 
 /* A four-part file version: VS_FIXEDFILEINFO dwFileVersionMS = part[0] << 16 | part[1],

@@ -546,6 +546,26 @@ out:
     return status;
 }
 
+kb_status kb_hive_sequence_numbers(kb_hive *hive, uint32_t *primary, uint32_t *secondary,
+                                   kb_error *err)
+{
+    uint8_t base[12];
+    size_t done = 0;
+    kb_span span;
+    kb_status status;
+
+    if (hive == NULL || primary == NULL || secondary == NULL)
+        return kb_error_set(err, KB_ERR_ARGUMENT, "reading hive base block: invalid argument");
+    status = read_exact(hive, 0, base, sizeof(base), &done, err);
+    if (status != KB_OK)
+        return status;
+    span = kb_span_make(base, done);
+    if (kb_span_le32(&span, 4, primary) != KB_OK || kb_span_le32(&span, 8, secondary) != KB_OK)
+        return kb_error_set(err, KB_ERR_CORRUPT, "%s: base block shorter than 12 bytes",
+                            hive->name);
+    return KB_OK;
+}
+
 void kb_hive_close(kb_hive *hive)
 {
     if (hive == NULL)

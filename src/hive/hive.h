@@ -51,6 +51,26 @@ kb_status kb_hive_open(kb_fs *fs, const char *path, kb_hive **out, kb_error *err
 kb_status kb_hive_open_memory(const uint8_t *data, size_t size, const char *name,
                               kb_hive **out, kb_error *err);
 
+/*
+ * The write state of an open hive, from its regf base block (the first 4096 bytes; regf
+ * notes: offset 0 "regf", 4 primary sequence number, 8 secondary sequence number). Windows
+ * raises the primary number before it writes a hive and sets the secondary equal once the
+ * write is complete, so unequal numbers mean the last write did not finish: changes may
+ * still wait in the transaction log (SOFTWARE.LOG), which kbprobe does not replay.
+ * KB_ERR_IO / KB_ERR_CORRUPT when the base block cannot be read.
+ */
+kb_status kb_hive_sequence_numbers(kb_hive *hive, uint32_t *primary, uint32_t *secondary,
+                                   kb_error *err);
+
+/*
+ * Looks for the transaction log of the hive at `hive_path` on fs: `hive_path` + ".LOG"
+ * (SOFTWARE.LOG, SYSTEM.LOG, as Windows NT 5.x names them), case-insensitively. *present
+ * false (KB_OK) when there is none or it is a directory; *size its length otherwise.
+ * Integration point with the fs layer (hive_fs.c).
+ */
+kb_status kb_hive_log_find(kb_fs *fs, const char *hive_path, bool *present, uint64_t *size,
+                           kb_error *err);
+
 /* Closes the hive and frees everything it holds (the fs file too). NULL is allowed. */
 void kb_hive_close(kb_hive *hive);
 

@@ -9,6 +9,7 @@
  */
 #include "hive/hive_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 static kb_status file_read_at(void *ctx, uint64_t off, void *buf, size_t len, size_t *got,
@@ -50,6 +51,37 @@ kb_status kb_hive_open(kb_fs *fs, const char *path, kb_hive **out, kb_error *err
     source.release = file_release;
     /* Owns the file from here, in success and failure alike. */
     return kb_hive_open_source(&source, path, out, err);
+}
+
+kb_status kb_hive_log_find(kb_fs *fs, const char *hive_path, bool *present, uint64_t *size,
+                           kb_error *err)
+{
+    char path[KB_MAX_PATH_BYTES];
+    const kb_file_meta *meta;
+    kb_fs_file *file = NULL;
+    kb_status status;
+
+    if (fs == NULL || hive_path == NULL || present == NULL || size == NULL)
+        return kb_error_set(err, KB_ERR_ARGUMENT, "looking for hive log: invalid argument");
+    *present = false;
+    *size = 0;
+    if ((size_t)snprintf(path, sizeof(path), "%s.LOG", hive_path) >= sizeof(path))
+        return kb_error_set(err, KB_ERR_LIMIT, "looking for hive log: %s: path too long",
+                            hive_path);
+    status = kb_fs_file_open(fs, path, &file, err);
+    if (status == KB_ERR_NOT_FOUND) {
+        kb_error_clear(err);
+        return KB_OK;
+    }
+    if (status != KB_OK)
+        return status;
+    meta = kb_fs_file_meta(file);
+    if (meta != NULL && !meta->is_directory) {
+        *present = true;
+        *size = meta->size;
+    }
+    kb_fs_file_close(file);
+    return KB_OK;
 }
 
 typedef struct folder_scan {

@@ -113,6 +113,15 @@ static json_t *hive_fact_json(const kb_fact_hive *f)
     set(o, "state", state_json(f->state));
     set(o, "path", jstr(f->path));
     set(o, "reason", f->state == KB_FACT_ERROR ? jstr(f->reason) : json_null());
+    if (f->state == KB_FACT_PRESENT) {
+        set(o, "dirty", json_boolean(f->dirty));
+        set(o, "sequence", json_pack("[II]", (json_int_t)f->primary_sequence,
+                                     (json_int_t)f->secondary_sequence));
+        set(o, "log_present", json_boolean(f->log_present));
+        set(o, "log_size", f->log_present ? json_integer((json_int_t)f->log_size)
+                                          : json_null());
+        set(o, "health", f->health_reason[0] != '\0' ? jstr(f->health_reason) : json_null());
+    }
     return o;
 }
 

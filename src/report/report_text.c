@@ -255,6 +255,10 @@ static void installation_lines(writer *w, const kb_install_result *ir, size_t in
     if (f->system_hive.state == KB_FACT_ERROR || f->system_hive.state == KB_FACT_ABSENT)
         line(w, "  SYSTEM hive %s: %s", kb_fact_state_name(f->system_hive.state),
              f->system_hive.reason);
+    if (f->software_hive.state == KB_FACT_PRESENT && f->software_hive.health_reason[0] != '\0')
+        line(w, "  SOFTWARE hive may be stale: %s", f->software_hive.health_reason);
+    if (f->system_hive.state == KB_FACT_PRESENT && f->system_hive.health_reason[0] != '\0')
+        line(w, "  SYSTEM hive may be stale: %s", f->system_hive.health_reason);
 
     line(w, "  Windows: %s", string_fact_text(&f->os.product_name, a, sizeof(a)));
     line(w, "    version %s build %s, CSDVersion %s (%s)",

@@ -952,6 +952,19 @@ static void note_service(const kb_install_facts *f, kb_verdict *v)
     }
 }
 
+/* A note per hive whose facts may be stale (dirty, or a .LOG beside it): the verdict stands,
+ * since the deciding facts are the PE files, but the reader should know. */
+static void note_hive_health(const kb_fact_hive *hive, const char *fact, const char *label,
+                             kb_verdict *v)
+{
+    if (hive->state != KB_FACT_PRESENT || hive->health_reason[0] == '\0')
+        return;
+    add_reason(v, KB_REASON_NOTE, fact, hive->dirty ? "dirty" : "log-present", hive->path,
+               "the %s hive may be stale: %s; registry facts read from it may be out of date",
+               label,
+               hive->health_reason);
+}
+
 kb_status kb_verdict_decide(const kb_install_facts *facts, kb_verdict *out)
 {
     const kb_fact_hive *software;
@@ -984,6 +997,9 @@ kb_status kb_verdict_decide(const kb_install_facts *facts, kb_verdict *out)
         add_evidence(out, "registry", "hive.software", software->path, "%s", state);
         return KB_OK;
     }
+
+    note_hive_health(software, "hive.software.health", "SOFTWARE", out);
+    note_hive_health(&facts->system_hive, "hive.system.health", "SYSTEM", out);
 
     /* 2. NT 5.2 build 3790; 3. IIS 6; 4. SP2 */
     if (decide_os_identity(facts, out) || decide_iis_installed(facts, out) ||

@@ -13,7 +13,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -109,6 +111,16 @@ void kb_candidate_free(kb_candidate *candidate)
     free(candidate);
 }
 
+/* Milliseconds of the monotonic clock, for the scan's phase times (scan --stats). */
+static double now_ms(void)
+{
+    struct timespec t;
+
+    if (clock_gettime(CLOCK_MONOTONIC, &t) != 0)
+        return 0.0;
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
 /* Remembers the first problem met while looking for Windows, for the report. */
 static void note_problem(char *first, size_t size, const char *message)
 {
@@ -133,8 +145,11 @@ static kb_status scan_partition(kb_fs *fs, const kb_partition *partition,
         file.size = candidate->size;
         file_ptr = &file;
     }
+    double started = now_ms();
+
     kb_error_clear(&local);
     st = kb_fs_find_windows(fs, dirs, KB_MAX_WINDOWS_INSTALLS, &count, &local);
+    result->stats.phase_ms[KB_PHASE_LOOKUPS] += now_ms() - started;
     if (st != KB_OK) {
         note_problem(problem, problem_size, local.message);
         return st == KB_ERR_NOMEM ? kb_error_set(err, st, "%s", local.message) : KB_OK;
@@ -153,8 +168,13 @@ static kb_status scan_partition(kb_fs *fs, const kb_partition *partition,
 
         st = kb_facts_collect(fs, partition->index, partition->offset, dirs[i], file_ptr, &facts,
                               err);
+        result->stats.phase_ms[KB_PHASE_LOOKUPS] += facts.timing.lookup_ms;
+        result->stats.phase_ms[KB_PHASE_PE] += facts.timing.pe_ms;
+        result->stats.phase_ms[KB_PHASE_HIVE] += facts.timing.hive_ms;
+        started = now_ms();
         if (st == KB_OK)
-            st = kb_image_result_add(result, &facts, err);
+            st = kb_image_result_add(result, &facts, err); /* decides the verdict */
+        result->stats.phase_ms[KB_PHASE_VERDICT] += now_ms() - started;
         kb_install_facts_free(&facts);
         if (st == KB_ERR_LIMIT) {
             note_problem(problem, problem_size, err != NULL ? err->message : "too many");
@@ -179,6 +199,9 @@ static kb_status scan_image_or_memory(const char *path, const uint8_t *data, siz
     kb_error local;
     kb_status st = KB_OK;
     size_t i;
+    double begun = now_ms(), started;
+    kb_scan_stats *stats = &result->stats;
+    struct rusage usage;
 
     kb_image_result_init(result, path);
     kb_error_clear(&local);
@@ -187,6 +210,7 @@ static kb_status scan_image_or_memory(const char *path, const uint8_t *data, siz
         kb_image_result_set_error(result, true, local.message);
         goto out;
     }
+    stats->phase_ms[KB_PHASE_OPEN] = now_ms() - begun;
     kb_strlcpy(result->image.format, kb_image_format(image), sizeof(result->image.format));
     result->image.size = kb_image_size(image);
     result->image.segment_count = kb_image_segment_count(image);
@@ -200,6 +224,7 @@ static kb_status scan_image_or_memory(const char *path, const uint8_t *data, siz
         }
     }
 
+    started = now_ms();
     if (kb_volumes_open(image, &volumes, &local) != KB_OK) {
         kb_image_result_set_error(result, false, local.message);
         goto out;
@@ -221,8 +246,10 @@ static kb_status scan_image_or_memory(const char *path, const uint8_t *data, siz
             continue;
         }
         any_file_system = true;
+        stats->phase_ms[KB_PHASE_VOLUMES] += now_ms() - started;
         st = scan_partition(fs, partition, candidate, result, problem, sizeof(problem), err);
         kb_fs_close(fs);
+        started = now_ms();
         if (st != KB_OK)
             goto out;
     }
@@ -230,10 +257,24 @@ static kb_status scan_image_or_memory(const char *path, const uint8_t *data, siz
         snprintf(problem, sizeof(problem), "%s: no file system recognised in the image", path);
     if (problem[0] != '\0')
         kb_image_result_set_error(result, false, problem);
+    /* partition probes after the last NTFS volume */
+    stats->phase_ms[KB_PHASE_VOLUMES] += now_ms() - started;
 out:
+    started = now_ms();
     kb_image_result_finish(result);
+    stats->phase_ms[KB_PHASE_VERDICT] += now_ms() - started;
     kb_volumes_close(volumes);
+    if (image != NULL) {
+        kb_io_stats io;
+
+        kb_image_io_stats(image, &io);
+        stats->bytes_read = io.bytes_read;
+        stats->read_calls = io.read_calls;
+    }
     kb_image_close(image);
+    stats->total_ms = now_ms() - begun;
+    if (getrusage(RUSAGE_SELF, &usage) == 0)
+        stats->peak_rss_kib = usage.ru_maxrss;
     return st;
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "facts/facts.h"
 #include "hive/hive.h"
@@ -20,6 +21,16 @@
 #define KEY_INETSTP "Microsoft\\InetStp"
 #define KEY_OC_SUBCOMPONENTS "Microsoft\\Windows\\CurrentVersion\\Setup\\Oc Manager\\Subcomponents"
 #define KEY_SETUP "Microsoft\\Windows\\CurrentVersion\\Setup"
+
+/* Milliseconds of the monotonic clock, for kb_install_facts.timing. */
+static double now_ms(void)
+{
+    struct timespec t;
+
+    if (clock_gettime(CLOCK_MONOTONIC, &t) != 0)
+        return 0.0;
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
 
 typedef struct collector {
     struct kb_fs *fs;
@@ -190,10 +201,13 @@ static void load_pe(collector *c, const char *path, kb_pe_fact *fact, kb_pe **ou
     kb_error err;
     kb_status st;
 
+    double started = now_ms();
+
     kb_pe_fact_init(fact, c->partition, path);
     memset(&meta, 0, sizeof(meta));
     kb_error_clear(&err);
     st = kb_pe_load(c->fs, path, &pe, &meta, sha256, &err);
+    c->facts->timing.pe_ms += now_ms() - started;
     if (meta.path[0] != '\0') {
         kb_strlcpy(fact->path, meta.path, sizeof(fact->path));
         fact->mft_entry = meta.mft_entry;
@@ -304,8 +318,12 @@ static kb_status collect_iis_dir(collector *c, const char *relative, kb_iis_dir_
     kb_pe_fact_init(&dir->w3core, c->partition, file);
     dir->w3core.state = KB_FACT_ABSENT;
 
+    double started = now_ms(), pe_before = c->facts->timing.pe_ms;
+
     kb_error_clear(&err);
     st = kb_pe_list_dir(c->fs, path, visit_inetsrv_entry, &listing, &err);
+    /* the listing alone: the PE loads it made are in pe_ms */
+    c->facts->timing.lookup_ms += now_ms() - started - (c->facts->timing.pe_ms - pe_before);
     if (st == KB_ERR_NOT_FOUND) {
         dir->state = KB_FACT_ABSENT;
         dir->files_state = KB_FACT_ABSENT;
@@ -433,6 +451,7 @@ kb_status kb_facts_collect(struct kb_fs *fs, unsigned partition_index, uint64_t 
     collector c;
     kb_pe *candidate_pe = NULL;
     kb_status st = KB_OK;
+    double started;
 
     kb_install_facts_init(facts);
     facts->partition_index = partition_index;
@@ -467,9 +486,11 @@ kb_status kb_facts_collect(struct kb_fs *fs, unsigned partition_index, uint64_t 
         st = KB_OK;
     }
 
+    started = now_ms();
     c.software = open_hive(&c, "SOFTWARE", &facts->software_hive);
     c.system = open_hive(&c, "SYSTEM", &facts->system_hive);
     collect_registry(&c);
+    facts->timing.hive_ms += now_ms() - started;
 
     windows_path(&c, "system32\\kernel32.dll", path, sizeof(path));
     load_pe(&c, path, &facts->os.kernel32, NULL);
@@ -479,8 +500,11 @@ kb_status kb_facts_collect(struct kb_fs *fs, unsigned partition_index, uint64_t 
     st = collect_iis_dir(&c, "system32\\inetsrv", &facts->iis.native);
     if (st == KB_OK)
         st = collect_iis_dir(&c, "SysWOW64\\inetsrv", &facts->iis.wow64);
-    if (st == KB_OK)
+    if (st == KB_OK) {
+        started = now_ms();
         st = collect_updates(&c, err);
+        facts->timing.hive_ms += now_ms() - started;
+    }
     if (st == KB_ERR_NOMEM)
         kb_error_set(err, st, "out of memory collecting facts of %s", windows_dir);
     kb_facts_derive(facts);

@@ -276,6 +276,14 @@ typedef struct kb_iis_facts {
     kb_iis_dir_facts wow64;               /* %windir%\SysWOW64\inetsrv (ABSENT on x86) */
 } kb_iis_facts;
 
+/* kb_facts_collect's time per kind of work, for scan --stats (docs/performance.md). */
+typedef struct kb_collect_timing {
+    double lookup_ms; /* directory listings (inetsrv) not counted in pe_ms */
+    double pe_ms;     /* PE files: index lookup, read, SHA-256, parse */
+    double hive_ms;   /* hives: open, value reads, the installed-update walk (with the
+                       * $NtUninstall folder listing) */
+} kb_collect_timing;
+
 typedef struct kb_install_facts {
     unsigned partition_index;         /* kb_partition.index */
     uint64_t partition_offset;        /* bytes from the start of the image */
@@ -298,6 +306,10 @@ typedef struct kb_install_facts {
     char updates_reason[KB_FACT_REASON_BYTES];
     kb_update_fact *updates;
     size_t update_count;
+
+    /* Where kb_facts_collect spent its time (scan --stats), not evidence: milliseconds of
+     * the monotonic clock. */
+    kb_collect_timing timing;
 } kb_install_facts;
 
 /* The image the installations came from. */

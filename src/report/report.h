@@ -31,6 +31,36 @@ typedef struct kb_install_result {
     kb_verdict verdict;
 } kb_install_result;
 
+/* The phases of one scan, timed for scan --stats. */
+typedef enum kb_scan_phase {
+    KB_PHASE_OPEN,    /* opening the container */
+    KB_PHASE_VOLUMES, /* partition table, file system probes, NTFS open ($UpCase) */
+    KB_PHASE_LOOKUPS, /* finding Windows directories, listing inetsrv */
+    KB_PHASE_PE,      /* PE files: lookup, read, hash, parse */
+    KB_PHASE_HIVE,    /* SOFTWARE and SYSTEM: open, values, installed updates */
+    KB_PHASE_VERDICT, /* deciding the verdicts */
+    KB_PHASE_COUNT
+} kb_scan_phase;
+
+/* "open", "volumes", "lookups", "pe", "hive", "verdict"; "?" out of range. */
+const char *kb_scan_phase_name(kb_scan_phase phase);
+
+/*
+ * What one scan cost (scan --stats, docs/performance.md): I/O against the evidence as the
+ * image layer counted it, wall time per phase, and the process's peak resident memory
+ * (getrusage ru_maxrss of the scanning process: scan's batch mode forks one worker per
+ * image, so there it is that image's).
+ * Always filled by kb_scan_image; the writers print it only when `report` is set.
+ */
+typedef struct kb_scan_stats {
+    bool report;                     /* writers include the stats (set by the caller) */
+    uint64_t bytes_read;             /* bytes read from the container */
+    uint64_t read_calls;             /* read calls made against the container */
+    double phase_ms[KB_PHASE_COUNT]; /* milliseconds per phase (monotonic clock) */
+    double total_ms;                 /* the whole scan, open to close */
+    long peak_rss_kib;               /* ru_maxrss when the scan ended */
+} kb_scan_stats;
+
 /* One image. */
 typedef struct kb_image_result {
     kb_image_facts image;     /* path (as given), format, size, segment count */
@@ -47,6 +77,8 @@ typedef struct kb_image_result {
     kb_verdict overall;
     /* Index of the installation whose verdict is `overall`; SIZE_MAX when none. */
     size_t deciding;
+    /* What the scan cost; written only when stats.report is set. */
+    kb_scan_stats stats;
 } kb_image_result;
 
 /* Zeroes *result and records the image path (copied). */

@@ -398,6 +398,36 @@ static json_t *chain_json(const kb_image_facts *image)
     return list;
 }
 
+/* Milliseconds rounded to microseconds, so the figures stay readable. */
+static json_t *jms(double ms)
+{
+    return json_real((double)(long long)(ms * 1000.0 + 0.5) / 1000.0);
+}
+
+/* "stats" (scan --stats): what the scan cost. */
+static json_t *stats_json(const kb_scan_stats *stats)
+{
+    json_t *o = json_object(), *phases = json_object();
+    int failed = 0;
+
+    for (int p = 0; p < KB_PHASE_COUNT; p++)
+        failed |= set(phases, kb_scan_phase_name((kb_scan_phase)p), jms(stats->phase_ms[p]));
+    if (failed != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    failed |= set(o, "bytes_read", jint(stats->bytes_read));
+    failed |= set(o, "read_calls", jint(stats->read_calls));
+    failed |= set(o, "total_ms", jms(stats->total_ms));
+    failed |= set(o, "phase_ms", phases);
+    failed |= set(o, "peak_rss_kib", json_integer(stats->peak_rss_kib));
+    if (failed != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 json_t *kb_report_json(const kb_image_result *result)
 {
     json_t *o = json_object(), *list;
@@ -433,6 +463,8 @@ json_t *kb_report_json(const kb_image_result *result)
         }
     }
     failed |= set(o, "installations", list);
+    if (result->stats.report)
+        failed |= set(o, "stats", stats_json(&result->stats));
     if (failed != 0) {
         json_decref(o);
         return NULL;

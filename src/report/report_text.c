@@ -346,6 +346,20 @@ kb_status kb_report_write_text(FILE *out, const kb_image_result *result, kb_erro
         blank(&w);
         line(&w, "Remedy: %s", v->remedy);
     }
+    /* scan --stats: what the scan cost, after the report */
+    if (result->stats.report) {
+        const kb_scan_stats *st = &result->stats;
+
+        blank(&w);
+        line(&w, "Stats: %llu bytes read in %llu read calls; %.1f ms; peak RSS %ld KiB",
+             (unsigned long long)st->bytes_read, (unsigned long long)st->read_calls,
+             st->total_ms, st->peak_rss_kib);
+        line(&w, "  phases (ms): open %.1f, volumes %.1f, lookups %.1f, pe %.1f, hive %.1f, "
+                 "verdict %.1f",
+             st->phase_ms[KB_PHASE_OPEN], st->phase_ms[KB_PHASE_VOLUMES],
+             st->phase_ms[KB_PHASE_LOOKUPS], st->phase_ms[KB_PHASE_PE],
+             st->phase_ms[KB_PHASE_HIVE], st->phase_ms[KB_PHASE_VERDICT]);
+    }
     if (w.failed || ferror(out))
         return kb_error_set(err, KB_ERR_IO, "cannot write the text report");
     return KB_OK;

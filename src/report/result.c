@@ -7,6 +7,14 @@
 #include "report/report.h"
 #include "util/text.h"
 
+const char *kb_scan_phase_name(kb_scan_phase phase)
+{
+    static const char *const names[KB_PHASE_COUNT] = {"open", "volumes", "lookups",
+                                                      "pe",   "hive",    "verdict"};
+
+    return (unsigned)phase < KB_PHASE_COUNT ? names[phase] : "?";
+}
+
 void kb_image_result_init(kb_image_result *result, const char *path)
 {
     memset(result, 0, sizeof(*result));

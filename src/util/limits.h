@@ -63,10 +63,11 @@
 #ifndef KB_MAX_INDEX_ROOT_BYTES
 #define KB_MAX_INDEX_ROOT_BYTES (64u * 1024u)
 #endif
-/* Index blocks read when enumerating one directory's B-tree (only the volume root, whose few
- * dozen entries fit in a handful of blocks). */
+/* Index blocks in a directory whose B-tree is enumerated (the root, inetsrv, the Windows
+ * directory; kb_fs_list_dir): KB_MAX_DIR_ENTRIES long names plus their 8.3 twins fill about
+ * 15,000 4 KiB blocks; 65,536 (256 MiB of index) is absurd and stops a forged size. */
 #ifndef KB_MAX_INDEX_WALK_BLOCKS
-#define KB_MAX_INDEX_WALK_BLOCKS 256
+#define KB_MAX_INDEX_WALK_BLOCKS 65536
 #endif
 /* $FILE_NAME attributes examined on one file to find its long name (a file has a handful:
  * one per hard link and namespace). */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_hive.c - libFuzzer harness for the hive layer (src/hive) as the facts collector
- * uses it: the input is a regf hive held in memory (kb_hive_open_memory), read with the
- * same value reads as src/facts/collect.c (SOFTWARE strings and DWORDs, the SYSTEM control
+ * uses it: the input is a regf hive held in memory (kb_hive_open_memory), its base block's
+ * sequence numbers (the dirty check), the same value reads as src/facts/collect.c (SOFTWARE strings and DWORDs, the SYSTEM control
  * set and W3SVC Start), a sub-key walk, and the merged installed-update list
  * (kb_hive_updates_list without a file system).
  */
@@ -44,13 +44,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kb_hive *hive = NULL;
     kb_hive_update *updates = NULL;
     size_t count = 0, i;
-    uint32_t number;
+    uint32_t number, primary, secondary;
     bool exists;
     kb_error err;
 
     kb_error_clear(&err);
     if (kb_hive_open_memory(data, size, "fuzz", &hive, &err) != KB_OK)
         return 0;
+    (void)kb_hive_sequence_numbers(hive, &primary, &secondary, &err);
     for (i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
         if (reads[i].dword)
             (void)kb_hive_get_dword(hive, reads[i].key, reads[i].value, &number, &err);

@@ -34,9 +34,10 @@
 typedef struct kb_hive kb_hive;
 
 /*
- * Opens the hive file at `path` on `fs` (e.g. "\WINDOWS\system32\config\SOFTWARE") and reads
- * it in place: libregf pulls the cells it needs through kb_fs_file_read_at while the hive is
- * open. Hives larger than KB_MAX_HIVE_BYTES are refused with KB_ERR_LIMIT before libregf sees
+ * Opens the hive file at `path` on `fs` (e.g. "\WINDOWS\system32\config\SOFTWARE"). A hive
+ * of at most KB_MAX_HIVE_COPY_BYTES is read whole into memory first, in large reads (libregf's
+ * open and the index-root check touch every hbin anyway: docs/performance.md); a larger one
+ * is read in place, libregf pulling the cells it needs through kb_fs_file_read_at. Hives larger than KB_MAX_HIVE_BYTES are refused with KB_ERR_LIMIT before libregf sees
  * them. `fs` must outlive the hive. On success *out is a new hive for kb_hive_close(); on
  * failure *out is NULL. The hive's name (kb_hive_name) is `path`.
  * Integration point with the fs layer: implemented in hive_fs.c.

@@ -123,6 +123,10 @@
 #ifndef KB_MAX_HIVE_BYTES
 #define KB_MAX_HIVE_BYTES (1024ull * 1024u * 1024u)
 #endif
+/* Largest hive read whole into memory before parsing (src/hive/hive_fs.c says why: half
+ * the bytes, large reads); bigger ones, which only a forged or absurd hive is, are read in
+ * place. 2003 SOFTWARE hives are tens of MiB. */
+#define KB_MAX_HIVE_COPY_BYTES (256u * 1024u * 1024u)
 /* Sub-keys visited under one key when enumerating (Updates, HotFix, Uninstall). */
 #ifndef KB_MAX_SUBKEYS
 #define KB_MAX_SUBKEYS 100000

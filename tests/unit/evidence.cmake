@@ -19,3 +19,8 @@ foreach(test test_image test_volume test_fs)
 endforeach()
 
 # The libewf-before-libbfio link order E01 needs comes with kbprobe_lib (third_party/CMakeLists.txt).
+# test_image reads a hive from test_hive's data while an E01 and a QCOW2 chain are open (the
+# libbfio copies of libewf, libqcow and libvhdi: third_party/CMakeLists.txt).
+if(TARGET test_image)
+  add_dependencies(test_image test_hive_data)
+endif()

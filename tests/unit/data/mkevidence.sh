@@ -13,7 +13,15 @@
 #   mbr.raw        MBR: NTFS primary 1, an extended partition with the volume again as logical 5
 #   gpt.raw        GPT: one NTFS partition
 #   mbr.raw.001..  mbr.raw split in 16 MiB segments
-#   mbr.vhd mbr.vhdx mbr.vmdk mbr.E01   mbr.raw in each container
+#   mbr.vhd mbr.vhdx mbr.vmdk mbr.qcow2 mbr.E01   mbr.raw in each container
+#   older.qcow2 older.vmdk   mbr.raw with the first 64 KiB of partition 1 zeroed (an older
+#                  state), as the parents of:
+#   newer.qcow2 newer.vmdk   differencing children holding only the clusters where mbr.raw
+#                  differs from it (qemu-img rebase; VMDK converted from the QCOW2 child with
+#                  -B): read as a chain they are mbr.raw
+#   orphan.qcow2   a child whose parent (gone.qcow2) does not exist
+#   escape.qcow2 absolute.qcow2   children naming ../mbr.qcow2 and an absolute path
+#                  (qemu-img create -u: the name is not checked when made)
 #   truncated.raw  mbr.raw cut at 50 MiB (logical partition 5 runs past the end)
 #   pastend.raw    MBR whose first entry starts past the end of the image
 #   random.raw     1 MiB of pseudo-random bytes
@@ -74,6 +82,20 @@ qemu-img convert -q -f raw -O vpc -o subformat=dynamic mbr.raw mbr.vhd
 qemu-img convert -q -f raw -O vhdx mbr.raw mbr.vhdx
 qemu-img convert -q -f raw -O vmdk mbr.raw mbr.vmdk
 ewfacquire -u -q -t mbr -f encase6 -c none -S 1GiB mbr.raw >/dev/null 2>&1
+qemu-img convert -q -f raw -O qcow2 mbr.raw mbr.qcow2
+
+cp mbr.raw older.raw
+dd if=/dev/zero of=older.raw bs=64K seek=16 count=1 conv=notrunc status=none
+qemu-img convert -q -f raw -O qcow2 older.raw older.qcow2
+qemu-img convert -q -f raw -O vmdk older.raw older.vmdk
+qemu-img create -q -f qcow2 -b mbr.raw -F raw newer.qcow2
+qemu-img rebase -q -b older.qcow2 -F qcow2 newer.qcow2
+qemu-img create -q -f qcow2 -b mbr.raw -F raw diff.qcow2
+qemu-img rebase -q -b older.vmdk -F vmdk diff.qcow2
+qemu-img convert -q -f qcow2 -O vmdk -B older.vmdk -o backing_fmt=vmdk diff.qcow2 newer.vmdk
+qemu-img create -q -f qcow2 -u -b gone.qcow2 -F qcow2 orphan.qcow2 72M
+qemu-img create -q -f qcow2 -u -b ../mbr.qcow2 -F qcow2 escape.qcow2 72M
+qemu-img create -q -f qcow2 -u -b "$out/mbr.qcow2" -F qcow2 absolute.qcow2 72M
 
 cp mbr.raw truncated.raw
 truncate -s 50M truncated.raw
@@ -88,6 +110,8 @@ cp bare.raw zeroboot.raw
 dd if=/dev/zero of=zeroboot.raw bs=512 count=1 conv=notrunc status=none
 
 for f in vol.ntfs bare.raw mbr.raw gpt.raw mbr.raw.0* mbr.vhd mbr.vhdx mbr.vmdk mbr.E01 \
+         mbr.qcow2 older.qcow2 older.vmdk newer.qcow2 newer.vmdk orphan.qcow2 escape.qcow2 \
+         absolute.qcow2 \
          truncated.raw pastend.raw random.raw zeroboot.raw mft.txt w3core.bin hive.bin; do
     mv "$f" "$out/"
 done

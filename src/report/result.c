@@ -65,7 +65,8 @@ void kb_image_result_finish(kb_image_result *result)
         kb_strlcpy(v->reasons[0].text, result->error, sizeof(v->reasons[0].text));
         kb_strlcpy(v->summary, "Unknown: the image could not be opened.", sizeof(v->summary));
         kb_strlcpy(v->remedy, "Check that the file is a disk image kbprobe reads (raw, split "
-                              "raw, VHD, VMDK, E01) and that it is readable.",
+                              "raw, VHD, VHDX, VMDK, QCOW2, E01), that it is readable, and that "
+                              "the parents of a differencing image are next to it.",
                    sizeof(v->remedy));
         return;
     }

@@ -213,6 +213,30 @@ static void test_kb_image_open_parent_outside(void **state)
     assert_non_null(strstr(err.message, "is absolute or not a file name"));
 }
 
+static void test_kb_image_open_chain_loop(void **state)
+{
+    kb_image *image = (kb_image *)&image;
+    kb_error err;
+
+    (void)state;
+    assert_int_equal(kb_image_open(evidence_path("loop.qcow2"), &image, &err), KB_ERR_CORRUPT);
+    assert_null(image);
+    assert_non_null(strstr(err.message, "differencing chain loops"));
+}
+
+static void test_kb_image_open_wrong_parent(void **state)
+{
+    kb_image *image = (kb_image *)&image;
+    kb_error err;
+
+    (void)state;
+    assert_int_equal(kb_image_open(evidence_path("cid-child.vmdk"), &image, &err),
+                     KB_ERR_CORRUPT);
+    assert_null(image);
+    assert_non_null(strstr(err.message, "cid-parent.vmdk does not belong to"));
+    assert_non_null(strstr(err.message, "is not the parentCID"));
+}
+
 static void accept_name(const char *declared_by, const char *name, bool windows, const char *want)
 {
     char out[KB_MAX_PATH_BYTES];
@@ -483,6 +507,8 @@ int main(void)
         cmocka_unit_test(test_kb_image_open_vmdk_chain),
         cmocka_unit_test(test_kb_image_open_missing_parent),
         cmocka_unit_test(test_kb_image_open_parent_outside),
+        cmocka_unit_test(test_kb_image_open_chain_loop),
+        cmocka_unit_test(test_kb_image_open_wrong_parent),
         cmocka_unit_test(test_kb_container_parent_path_rule),
         cmocka_unit_test(test_kb_image_open_ewf_qcow2_hive_together),
         cmocka_unit_test(test_kb_image_open_missing),

@@ -151,7 +151,7 @@ def icat(tsk_type, image, offset, sector_size, inode):
     return proc.stdout
 
 
-def check_extract(c, kbprobe, image, tsk_type, exp, label):
+def check_extract(c, kbprobe, image, tsk_type, exp, label, oracle_image=None):
     wanted = exp["expect"].get("extract") or []
     if not wanted:
         return
@@ -174,7 +174,8 @@ def check_extract(c, kbprobe, image, tsk_type, exp, label):
             fact = files.get(path.lower())
             if not c.check(fact is not None, f"{label}: expected.json lacks {path}"):
                 continue
-            oracle = icat(tsk_type, image, fact["partition_offset"], exp["sector_size"], fact["inode"])
+            oracle = icat(tsk_type, oracle_image or image, fact["partition_offset"],
+                          exp["sector_size"], fact["inode"])
             c.check(data == oracle, f"{label}: {path} differs from icat ({len(data)} vs {len(oracle)} bytes)")
             c.check(m["sha256"] == sha256_bytes(data) == fact["sha256"], f"{label}: {path} sha256 mismatch")
             c.check(m["mft_entry"] == fact["inode"], f"{label}: {path} MFT entry {m['mft_entry']} != {fact['inode']}")
@@ -235,8 +236,13 @@ def main():
                     f"{label}: base and chain expect the same verdict; the test proves nothing")
             check_scan(c, args.kbprobe, parent, base_expect, f"{label} (parent alone)")
         tsk_type = (exp.get("tsk_types") or {}).get(container)
+        oracle_image = None
+        if tsk_type is None and container in (exp.get("qemu_formats") or {}):
+            # QCOW2 and the chains: TSK cannot read them, so icat reads disk.raw, which
+            # verify_images has checked equal to them with qemu-img compare
+            tsk_type, oracle_image = "raw", os.path.join(base, "disk.raw")
         if tsk_type and not exp["expect"].get("open_error") and exp["expect"].get("verdict") != "unknown":
-            check_extract(c, args.kbprobe, image, tsk_type, exp, label)
+            check_extract(c, args.kbprobe, image, tsk_type, exp, label, oracle_image)
         c.check(fingerprint(base, files) == before, f"{label}: the image changed (bytes or mtime)")
     print(f"{c.passed} passed, {c.failed} failed")
     return 1 if c.failed else 0

@@ -448,8 +448,10 @@ static int vmdk_check_extents(libvmdk_handle_t *vmdk, const char *path, char *ms
             /* the message names the path already; keep what follows it */
             const char *what = strstr(local.message, ": ");
 
-            (void)kb_str_join3(msg, MESSAGE_MAX, "extent file name refused: ",
-                               what != NULL ? what + 2 : local.message, "");
+            what = what != NULL ? what + 2 : local.message;
+            if (strncmp(what, "parent name ", 12) == 0)
+                what += 12;
+            (void)kb_str_join3(msg, MESSAGE_MAX, "extent file name ", what, "");
             return -1;
         }
     }

@@ -211,6 +211,12 @@ static void test_kb_image_open_parent_outside(void **state)
                      KB_ERR_ARGUMENT);
     assert_null(image);
     assert_non_null(strstr(err.message, "is absolute or not a file name"));
+    /* a VMDK descriptor's extent file names are host paths from the image too */
+    image = (kb_image *)&image;
+    assert_int_equal(kb_image_open(evidence_path("escape.vmdk"), &image, &err),
+                     KB_ERR_UNSUPPORTED);
+    assert_null(image);
+    assert_non_null(strstr(err.message, "extent file name \"../mbr.raw\" leaves"));
 }
 
 static void test_kb_image_open_chain_loop(void **state)

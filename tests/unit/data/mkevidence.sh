@@ -22,6 +22,8 @@
 #   orphan.qcow2   a child whose parent (gone.qcow2) does not exist
 #   escape.qcow2 absolute.qcow2   children naming ../mbr.qcow2 and an absolute path
 #                  (qemu-img create -u: the name is not checked when made)
+#   escape.vmdk    a text descriptor (monolithicFlat, as VMware writes them) whose extent
+#                  file is ../mbr.raw
 #   loop.qcow2 loop-b.qcow2   two QCOW2 files naming each other as backing file
 #   cid-child.vmdk a VMDK delta whose parent cid-parent.vmdk was re-made after it (a new CID,
 #                  not the parentCID the child records)
@@ -99,6 +101,7 @@ qemu-img convert -q -f qcow2 -O vmdk -B older.vmdk -o backing_fmt=vmdk diff.qcow
 qemu-img create -q -f qcow2 -u -b gone.qcow2 -F qcow2 orphan.qcow2 72M
 qemu-img create -q -f qcow2 -u -b ../mbr.qcow2 -F qcow2 escape.qcow2 72M
 qemu-img create -q -f qcow2 -u -b "$out/mbr.qcow2" -F qcow2 absolute.qcow2 72M
+printf '# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType="monolithicFlat"\n\n# Extent description\nRW 147456 FLAT "../mbr.raw" 0\n\n# The Disk Data Base\n#DDB\n\nddb.virtualHWVersion = "4"\n' >escape.vmdk
 qemu-img create -q -f qcow2 -u -b loop-b.qcow2 -F qcow2 loop.qcow2 72M
 qemu-img create -q -f qcow2 -u -b loop.qcow2 -F qcow2 loop-b.qcow2 72M
 qemu-img convert -q -f raw -O vmdk older.raw cid-parent.vmdk
@@ -119,7 +122,7 @@ dd if=/dev/zero of=zeroboot.raw bs=512 count=1 conv=notrunc status=none
 
 for f in vol.ntfs bare.raw mbr.raw gpt.raw mbr.raw.0* mbr.vhd mbr.vhdx mbr.vmdk mbr.E01 \
          mbr.qcow2 older.qcow2 older.vmdk newer.qcow2 newer.vmdk orphan.qcow2 escape.qcow2 \
-         absolute.qcow2 loop.qcow2 loop-b.qcow2 cid-parent.vmdk cid-child.vmdk \
+         absolute.qcow2 escape.vmdk loop.qcow2 loop-b.qcow2 cid-parent.vmdk cid-child.vmdk \
          truncated.raw pastend.raw random.raw zeroboot.raw mft.txt w3core.bin hive.bin; do
     mv "$f" "$out/"
 done

@@ -126,7 +126,9 @@
 /* Largest hive read whole into memory before parsing (src/hive/hive_fs.c says why: half
  * the bytes, large reads); bigger ones, which only a forged or absurd hive is, are read in
  * place. 2003 SOFTWARE hives are tens of MiB. */
+#ifndef KB_MAX_HIVE_COPY_BYTES /* -DKB_MAX_HIVE_COPY_BYTES=0u measures in-place reading */
 #define KB_MAX_HIVE_COPY_BYTES (256u * 1024u * 1024u)
+#endif
 /* Sub-keys visited under one key when enumerating (Updates, HotFix, Uninstall). */
 #ifndef KB_MAX_SUBKEYS
 #define KB_MAX_SUBKEYS 100000

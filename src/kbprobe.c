@@ -509,6 +509,23 @@ kb_status kb_extract_image(const char *path, const char *out_dir, FILE *progress
     manifest = json_pack("{s:s, s:s, s:s, s:I, s:O}", "schema", "kbprobe/extract/1", "image",
                          path, "format", kb_image_format(image), "image_size",
                          (json_int_t)kb_image_size(image), "files", job.files);
+    if (manifest != NULL) {
+        /* every file the evidence was read from: a differencing image and its parents */
+        size_t chain_count = 0;
+        const char *const *chain = kb_image_chain(image, &chain_count);
+        json_t *list = json_array();
+
+        for (size_t c = 0; list != NULL && c < chain_count; c++) {
+            if (json_array_append_new(list, json_string(chain[c])) != 0) {
+                json_decref(list);
+                list = NULL;
+            }
+        }
+        if (list == NULL || json_object_set_new(manifest, "chain", list) != 0) {
+            json_decref(manifest);
+            manifest = NULL;
+        }
+    }
     text = manifest != NULL ? json_dumps(manifest, JSON_INDENT(2) | JSON_ENSURE_ASCII) : NULL;
     if (text == NULL) {
         st = kb_error_set(err, KB_ERR_NOMEM, "out of memory");

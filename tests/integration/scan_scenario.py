@@ -151,7 +151,7 @@ def icat(tsk_type, image, offset, sector_size, inode):
     return proc.stdout
 
 
-def check_extract(c, kbprobe, image, tsk_type, exp, label, oracle_image=None):
+def check_extract(c, kbprobe, image, tsk_type, exp, label, oracle_image=None, chain=None):
     wanted = exp["expect"].get("extract") or []
     if not wanted:
         return
@@ -164,6 +164,8 @@ def check_extract(c, kbprobe, image, tsk_type, exp, label, oracle_image=None):
             return
         with open(os.path.join(out_dir, "manifest.json")) as fh:
             manifest = json.load(fh)
+        c.check(manifest.get("chain") == (chain or [image]),
+                f"{label}: manifest chain {manifest.get('chain')!r}, want {chain or [image]!r}")
         by_source = {m["source"].lower(): m for m in manifest["files"]}
         for path in wanted:
             m = by_source.get(path.lower())
@@ -242,7 +244,7 @@ def main():
             # verify_images has checked equal to them with qemu-img compare
             tsk_type, oracle_image = "raw", os.path.join(base, "disk.raw")
         if tsk_type and not exp["expect"].get("open_error") and exp["expect"].get("verdict") != "unknown":
-            check_extract(c, args.kbprobe, image, tsk_type, exp, label, oracle_image)
+            check_extract(c, args.kbprobe, image, tsk_type, exp, label, oracle_image, chain)
         c.check(fingerprint(base, files) == before, f"{label}: the image changed (bytes or mtime)")
     print(f"{c.passed} passed, {c.failed} failed")
     return 1 if c.failed else 0

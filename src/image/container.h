@@ -14,7 +14,9 @@
  *     a leading ".\" (VHDX relative locators) is dropped;
  *   - it is resolved in the directory of the file that names it, opened O_RDONLY through the
  *     library's read access flag, and must be a regular, non-empty file;
- *   - a chain is at most KB_MAX_CHAIN_FILES files and may not name a file already in it.
+ *   - a chain is at most KB_MAX_CHAIN_FILES files and may not name a file already in it;
+ *   - the extent file names of a VMDK descriptor (at most KB_MAX_VMDK_EXTENTS) pass the same
+ *     rule before libvmdk opens them from the descriptor's directory.
  * Anything else is refused with an error naming the image and the name it gave.
  */
 #ifndef KB_IMAGE_CONTAINER_H

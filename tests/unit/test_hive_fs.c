@@ -178,6 +178,93 @@ static void test_kb_hive_open_copies_whole(void **state)
     assert_int_equal(fake.closes, 1);
 }
 
+/* Number of 4 KiB-aligned hbin headers in the fixture hive (hbin coalescing needs > 1). */
+static size_t count_hbins(const uint8_t *data, size_t size)
+{
+    size_t pos, n = 0;
+
+    for (pos = 0x1000; pos + 32 <= size; pos += 4096)
+        n += memcmp(data + pos, "hbin", 4) == 0;
+    return n;
+}
+
+/* Opens the fake fs file (copied, hbins coalesced) and the same bytes from memory (as they
+ * are) and checks both read alike: the update list in full and the version strings. */
+static void expect_same_reading(void)
+{
+    static const char *const values[] = {"CSDVersion", "CurrentVersion", "BuildLab",
+                                         "ProductName"};
+    kb_hive *merged = NULL, *plain = NULL;
+    kb_hive_update *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0, i;
+    kb_status sa, sb;
+    kb_error err;
+
+    kb_error_clear(&err);
+    sa = kb_hive_open(&fake, SOFTWARE, &merged, &err);
+    sb = kb_hive_open_memory(fake.hive, fake.hive_size, SOFTWARE, &plain, &err);
+    assert_int_equal(sa, sb);
+    if (sa != KB_OK)
+        return;
+    for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+        char ta[256], tb[256];
+
+        sa = kb_hive_get_string(merged, "Microsoft\\Windows NT\\CurrentVersion", values[i],
+                                ta, sizeof(ta), &err);
+        sb = kb_hive_get_string(plain, "Microsoft\\Windows NT\\CurrentVersion", values[i],
+                                tb, sizeof(tb), &err);
+        assert_int_equal(sa, sb);
+        assert_string_equal(ta, tb);
+    }
+    sa = kb_hive_updates_list(merged, NULL, NULL, &a, &na, &err);
+    sb = kb_hive_updates_list(plain, NULL, NULL, &b, &nb, &err);
+    assert_int_equal(sa, sb);
+    assert_int_equal(na, nb);
+    for (i = 0; i < na; i++) {
+        assert_string_equal(a[i].id, b[i].id);
+        assert_int_equal(a[i].seen, b[i].seen);
+        assert_memory_equal(a[i].where, b[i].where, sizeof(a[i].where));
+    }
+    free(a);
+    free(b);
+    kb_hive_close(merged);
+    kb_hive_close(plain);
+}
+
+/* The copy's hbins are coalesced (hive_fs.c, merge_hbins); every read must be as from the
+ * untouched bytes, also when a later hbin is malformed and merging stops there. */
+static void test_kb_hive_open_coalesced_hbins_read_alike(void **state)
+{
+    uint8_t *saved = malloc(fake.hive_size);
+    size_t second;
+
+    (void)state;
+    assert_non_null(saved);
+    memcpy(saved, fake.hive, fake.hive_size);
+    assert_true(count_hbins(fake.hive, fake.hive_size) > 1);
+    reset();
+    expect_same_reading();
+    /* the first hbin's header still says its own size in the evidence's bytes */
+    assert_memory_equal(fake.hive, saved, fake.hive_size);
+    /* a torn second hbin: coalescing stops before it; libregf judges both copies alike */
+    second = 0x1000 + (size_t)(fake.hive[0x1008] | fake.hive[0x1009] << 8 |
+                               fake.hive[0x100A] << 16);
+    assert_true(second + 4 <= fake.hive_size);
+    fake.hive[second] = 'X';
+    reset();
+    expect_same_reading();
+    /* a cell running past the end of the first hbin: not merged either */
+    memcpy(fake.hive, saved, fake.hive_size);
+    fake.hive[0x1020] = 0x00;
+    fake.hive[0x1021] = 0xF0;
+    fake.hive[0x1022] = 0xFF;
+    fake.hive[0x1023] = 0xFF; /* allocated, 4 KiB: past the hbin's end */
+    reset();
+    expect_same_reading();
+    memcpy(fake.hive, saved, fake.hive_size);
+    free(saved);
+}
+
 static void test_kb_hive_open_missing_file(void **state)
 {
     kb_hive *hive = NULL;
@@ -272,6 +359,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kb_hive_open_copies_whole),
+        cmocka_unit_test(test_kb_hive_open_coalesced_hbins_read_alike),
         cmocka_unit_test(test_kb_hive_open_missing_file),
         cmocka_unit_test(test_kb_hive_open_too_large),
         cmocka_unit_test(test_kb_hive_open_read_error),

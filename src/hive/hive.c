@@ -910,6 +910,20 @@ static kb_status value_data(kb_hive *hive, libregf_value_t *value, const char *p
     if (libregf_value_get_value_data_size(value, &data_size, &lib_error) != 1)
         return kb_hive_fail(hive, err, &lib_error, "reading the size of value %s in %s",
                             value_label(name), path);
+    /* libregf reports a value whose data cell lies outside the hive (or cannot be read) as
+     * "corrupted" with 0 bytes of data; reading that as an empty string made a damaged
+     * CurrentVersion look like "Windows NT " and the verdict not-applicable (damage corpus
+     * case hive-software-vk1-data-offset-out). */
+    {
+        int corrupted = libregf_value_is_corrupted(value, &lib_error);
+
+        if (corrupted == -1)
+            return kb_hive_fail(hive, err, &lib_error, "checking value %s in %s",
+                                value_label(name), path);
+        if (corrupted == 1)
+            return kb_error_set(err, KB_ERR_CORRUPT, "value %s in %s in %s is corrupted: its "
+                                "data cannot be read", value_label(name), path, hive->name);
+    }
     if (data_size > KB_MAX_HIVE_VALUE_BYTES)
         return kb_error_set(err, KB_ERR_LIMIT, "value %s in %s in %s holds %zu bytes: more "
                             "than KB_MAX_HIVE_VALUE_BYTES (%u)", value_label(name), path,

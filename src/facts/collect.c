@@ -53,7 +53,12 @@ static void windows_path(const collector *c, const char *rest, char *out, size_t
 static void where_value(char *out, size_t size, const char *hive, const char *key,
                         const char *value)
 {
-    snprintf(out, size, "%s\\%s\\%s", hive, key, value);
+    char head[KB_FACT_WHERE_BYTES];
+
+    /* Keys and value names here are kbprobe's own constants plus a control set name from
+     * the SYSTEM hive; a cut location only shortens what the report shows. */
+    (void)kb_str_join3(head, sizeof(head), hive, "\\", key);
+    (void)kb_str_join3(out, size, head, "\\", value);
 }
 
 static void read_string(kb_hive *hive, const char *hive_name, const char *key, const char *value,

@@ -114,7 +114,7 @@ static kb_status read_name(const kb_pe_image *image, uint32_t rva, const char *w
                            kb_error *err)
 {
     const uint8_t *p, *nul;
-    size_t off, avail, scan;
+    size_t off = 0, avail = 0, scan;
     kb_status st;
 
     st = kb_pe_rva_map(image, rva, 1, &off, &avail, what, err);

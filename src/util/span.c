@@ -56,7 +56,7 @@ kb_status kb_span_le32(const kb_span *span, size_t off, uint32_t *out)
 
 kb_status kb_span_le64(const kb_span *span, size_t off, uint64_t *out)
 {
-    uint32_t low, high;
+    uint32_t low = 0, high = 0;
 
     if (!kb_span_fits(span, off, 8))
         return KB_ERR_CORRUPT;

@@ -305,6 +305,37 @@ static kb_status updates_entry(walk *w, libregf_key_t *key, const char *where,
     return status;
 }
 
+/*
+ * Opens one of the optional roots of the update records and counts its sub-keys. A root
+ * that is not there is no error: *root stays NULL and *count 0.
+ */
+static kb_status open_optional_root(walk *w, const char *path, libregf_key_t **root, int *count,
+                                    kb_error *err)
+{
+    kb_status status = kb_hive_key_get(w->hive, path, root, err);
+
+    *count = 0;
+    if (status == KB_ERR_NOT_FOUND) {
+        kb_error_clear(err);
+        return KB_OK;
+    }
+    if (status != KB_OK)
+        return status;
+    return kb_hive_key_subkey_count(w->hive, *root, path, count, err);
+}
+
+/* "<hive file>\<root_path>\<name>", cut to fit: where a record was seen. */
+static void record_where(const walk *w, const char *root_path, const char *name, char *where,
+                         size_t size)
+{
+    where[0] = '\0';
+    append(where, size, kb_hive_file_name(w->hive));
+    append(where, size, "\\");
+    append(where, size, root_path);
+    append(where, size, "\\");
+    append(where, size, name);
+}
+
 /* Microsoft\Updates\<product>\<SPn>\<id>; ids directly under a product are taken too. */
 static kb_status walk_updates(walk *w, kb_error *err)
 {
@@ -317,15 +348,7 @@ static kb_status walk_updates(walk *w, kb_error *err)
     int products = 0, sps = 0, updates = 0;
     kb_status status;
 
-    status = kb_hive_key_get(w->hive, root_path, &root, err);
-    if (status == KB_ERR_NOT_FOUND) {
-        kb_error_clear(err);
-        status = KB_OK;
-        goto out;
-    }
-    if (status != KB_OK)
-        goto out;
-    status = kb_hive_key_subkey_count(w->hive, root, root_path, &products, err);
+    status = open_optional_root(w, root_path, &root, &products, err);
     for (int i = 0; status == KB_OK && i < products; i++) {
         status = visit(w, root, root_path, i, &product, product_name, sizeof(product_name),
                        err);
@@ -365,7 +388,6 @@ static kb_status walk_updates(walk *w, kb_error *err)
         }
         free_key(&product);
     }
-out:
     free_key(&update);
     free_key(&sp);
     free_key(&product);
@@ -383,25 +405,12 @@ static kb_status walk_hotfix(walk *w, kb_error *err)
     int count = 0;
     kb_status status;
 
-    status = kb_hive_key_get(w->hive, root_path, &root, err);
-    if (status == KB_ERR_NOT_FOUND) {
-        kb_error_clear(err);
-        status = KB_OK;
-        goto out;
-    }
-    if (status != KB_OK)
-        goto out;
-    status = kb_hive_key_subkey_count(w->hive, root, root_path, &count, err);
+    status = open_optional_root(w, root_path, &root, &count, err);
     for (int i = 0; status == KB_OK && i < count; i++) {
         status = visit(w, root, root_path, i, &fix, name, sizeof(name), err);
         if (status != KB_OK)
             break;
-        where[0] = '\0';
-        append(where, sizeof(where), kb_hive_file_name(w->hive));
-        append(where, sizeof(where), "\\");
-        append(where, sizeof(where), root_path);
-        append(where, sizeof(where), "\\");
-        append(where, sizeof(where), name);
+        record_where(w, root_path, name, where, sizeof(where));
         status = optional_string(w, fix, where, "Installed On", installed, sizeof(installed),
                                  err);
         if (status == KB_OK)
@@ -411,7 +420,6 @@ static kb_status walk_hotfix(walk *w, kb_error *err)
             status = record(w->set, name, KB_WHERE_HOTFIX, where, installed, description, err);
         free_key(&fix);
     }
-out:
     free_key(&fix);
     free_key(&root);
     return status;
@@ -432,15 +440,7 @@ static kb_status walk_uninstall(walk *w, kb_error *err)
     int count = 0;
     kb_status status;
 
-    status = kb_hive_key_get(w->hive, root_path, &root, err);
-    if (status == KB_ERR_NOT_FOUND) {
-        kb_error_clear(err);
-        status = KB_OK;
-        goto out;
-    }
-    if (status != KB_OK)
-        goto out;
-    status = kb_hive_key_subkey_count(w->hive, root, root_path, &count, err);
+    status = open_optional_root(w, root_path, &root, &count, err);
     for (int i = 0; status == KB_OK && i < count; i++) {
         const char *id = name;
         bool update = false;
@@ -448,12 +448,7 @@ static kb_status walk_uninstall(walk *w, kb_error *err)
         status = visit(w, root, root_path, i, &entry, name, sizeof(name), err);
         if (status != KB_OK)
             break;
-        where[0] = '\0';
-        append(where, sizeof(where), kb_hive_file_name(w->hive));
-        append(where, sizeof(where), "\\");
-        append(where, sizeof(where), root_path);
-        append(where, sizeof(where), "\\");
-        append(where, sizeof(where), name);
+        record_where(w, root_path, name, where, sizeof(where));
         status = optional_string(w, entry, where, "DisplayName", display, sizeof(display), err);
         if (status == KB_OK && is_kb_name(name)) {
             update = true;
@@ -472,7 +467,6 @@ static kb_status walk_uninstall(walk *w, kb_error *err)
             status = record(w->set, id, KB_WHERE_UNINSTALL, where, NULL, display, err);
         free_key(&entry);
     }
-out:
     free_key(&entry);
     free_key(&root);
     return status;

@@ -534,6 +534,24 @@ static kb_status check_index_roots(kb_hive *hive, kb_error *err)
                     status = check_index_root(&w, cell, cell_size, &entries_checked, err);
                     if (status != KB_OK)
                         goto out;
+                } else if (span.data[0] == 'n' && span.data[1] == 'k' && cell_size >= 4 + 0x28) {
+                    /* nk: value count at data offset 0x24. libregf multiplies it by 4 in 32
+                     * bits, so 0x4000000D passes its list-size check as 0x34 bytes and it
+                     * then appends a billion entries (fuzz_hive timeout, 38 s on 16 KiB). */
+                    uint32_t values = 0;
+
+                    status = window_get(&w, cell + 4 + 0x24, 4, &span, err);
+                    if (status != KB_OK)
+                        goto out;
+                    kb_span_le32(&span, 0, &values);
+                    if (values > KB_MAX_HIVE_VALUES) {
+                        status = kb_error_set(err, KB_ERR_LIMIT, "checking hive structure: %s: "
+                                              "key at offset 0x%llx claims %u values, more "
+                                              "than KB_MAX_HIVE_VALUES (%d)", hive->name,
+                                              (unsigned long long)cell, (unsigned)values,
+                                              KB_MAX_HIVE_VALUES);
+                        goto out;
+                    }
                 }
             }
             cell += cell_size;

@@ -16,42 +16,16 @@
 
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include "hive/hive.h"
 #include "hive/hive_internal.h"
-
-typedef struct blob {
-    uint8_t *data;
-    size_t size;
-} blob;
 
 static blob software_hive, system_hive, system_broken_hive;
 
 static void load(const char *name, blob *out)
 {
-    const char *build = getenv("KB_BUILD_DIR");
-    char path[1024];
-    FILE *f;
-    long size;
-
-    if (build == NULL) {
-        fail_msg("KB_BUILD_DIR is not set (run through ctest)");
-        return;
-    }
-    snprintf(path, sizeof(path), "%s/tests/unit/hive-data/%s", build, name);
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        fail_msg("cannot open %s (built by the test_hive_data target)", path);
-        return;
-    }
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    size = ftell(f);
-    assert_true(size > 0);
-    assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-    out->data = malloc((size_t)size);
-    assert_non_null(out->data);
-    out->size = (size_t)size;
-    assert_int_equal(fread(out->data, 1, out->size, f), out->size);
-    fclose(f);
+    kb_test_load_built("tests/unit/hive-data", name, "test_hive_data", out);
 }
 
 static int load_all(void **state)

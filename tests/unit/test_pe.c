@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include "pe/pe.h"
 #include "util/limits.h"
 
@@ -930,43 +932,13 @@ static void test_kb_pe_parse_crafted_truncations(void **state)
 
 /* ---- real files from mkpe ------------------------------------------------------------- */
 
-typedef struct blob {
-    uint8_t *data;
-    size_t size;
-} blob;
-
 static const char *const pe_files[] = {"iisutil_x86.dll", "w3core_x64.dll", "w3core_x86.dll",
                                        "w3wp_x86.exe", "noversion_x64.dll"};
 #define PE_FILE_COUNT (sizeof(pe_files) / sizeof(pe_files[0]))
 
 static void load(const char *name, blob *out)
 {
-    const char *build = getenv("KB_BUILD_DIR");
-    char path[1024];
-    FILE *f;
-    long size;
-
-    out->data = NULL;
-    out->size = 0;
-    if (build == NULL) {
-        fail_msg("KB_BUILD_DIR is not set (run through ctest)");
-        return;
-    }
-    snprintf(path, sizeof(path), "%s/tests/unit/pe-data/%s", build, name);
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        fail_msg("cannot open %s (built by the test_pe_data target)", path);
-        return;
-    }
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    size = ftell(f);
-    assert_true(size > 0);
-    assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-    out->data = malloc((size_t)size);
-    assert_non_null(out->data);
-    out->size = (size_t)size;
-    assert_int_equal(fread(out->data, 1, out->size, f), out->size);
-    fclose(f);
+    kb_test_load_built("tests/unit/pe-data", name, "test_pe_data", out);
 }
 
 static kb_pe *load_pe(const char *name)
